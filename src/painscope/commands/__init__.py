@@ -1,0 +1,1 @@
+"""CLI subcommands, one module per job; each registers on ``painscope.cli.app``."""

@@ -1,0 +1,1 @@
+"""``painscope bench``: speed figures (filled in below)."""

@@ -1,0 +1,1 @@
+"""``painscope extract``: videos → token maps (filled in below)."""

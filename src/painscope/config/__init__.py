@@ -1,0 +1,24 @@
+"""Project settings: one frozen dataclass per stage, read from ``painscope.yaml``."""
+
+from painscope.config.base import config_hash, from_dict, to_dict, write_resolved
+from painscope.config.extract import ExtractConfig
+from painscope.config.project import (
+    CONFIG_NAME,
+    ProjectConfig,
+    config_template,
+    load_config,
+    parse_config,
+)
+
+__all__ = [
+    "CONFIG_NAME",
+    "ExtractConfig",
+    "ProjectConfig",
+    "config_hash",
+    "config_template",
+    "from_dict",
+    "load_config",
+    "parse_config",
+    "to_dict",
+    "write_resolved",
+]

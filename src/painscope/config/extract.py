@@ -1,0 +1,91 @@
+"""Settings of ``painscope extract``: decode → background → clips → backbone → token store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from painscope.config.base import setting
+from painscope.errors import ConfigError
+
+BACKBONES = ("swin3d_t", "swin3d_s", "swin3d_b", "tiny")
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How videos become per-clip token maps (see README, "painscope extract")."""
+
+    backbone: str = setting(
+        "swin3d_b",
+        "Video Swin variant: swin3d_t, swin3d_s, swin3d_b (the paper's), or tiny (tests only).",
+    )
+    weights: str = setting(
+        "kinetics400",
+        "Backbone weights: kinetics400 | kinetics400_imagenet22k (swin3d_b only; torchvision,\n"
+        "downloaded once), a path to a .pth/.pt/.safetensors file (torchvision state_dict or an\n"
+        "official Video Swin checkpoint such as the paper's Kinetics-600 Swin-B), or none\n"
+        "(random weights: for tests only, recorded in every output).",
+    )
+    background: Literal["median", "none"] = setting(
+        "median",
+        "median: subtract each video's per-pixel temporal median (the paper's background removal);\n"
+        "none: raw video (the paper's ablation).",
+    )
+    difference: Literal["absolute", "positive", "negative"] = setting(
+        "absolute",
+        "How a frame differs from the background: absolute = |frame - median| (keeps a mouse that is\n"
+        "darker OR brighter than the floor); positive = max(frame - median, 0) (bright mouse on dark\n"
+        "IR floor); negative = max(median - frame, 0) (dark mouse on bright floor).",
+    )
+    clip_seconds: float = setting(1.5, "Length of one clip in seconds (200 clips per 5 minutes).")
+    frames_per_clip: int = setting(
+        32, "Frames sampled evenly in time from each clip (32, or 16 for speed)."
+    )
+    resize: Literal["pad", "fit", "stretch"] = setting(
+        "pad",
+        "pad: keep the whole field of view and the aspect ratio, pad to a square input_size\n"
+        "(every video gets the same token grid, 7 x 7 at 224); fit: scale the short side to\n"
+        "input_size, keep aspect, non-square input (a 2:1 cage gives a 7 x 14 grid); stretch: squash\n"
+        "to a square (what ViS4mer's extractor did). None of them crops.",
+    )
+    input_size: int = setting(224, "Backbone input size in pixels (multiple of 32).")
+    normalize: bool = setting(
+        True,
+        "Normalise with the weights' own mean/std (ImageNet). false = ViS4mer's quirk ([0, 1] only).",
+    )
+    response: Literal["contrast", "norm"] = setting(
+        "contrast",
+        "Token response used by the feature-space mask: contrast = distance of each token from the\n"
+        "clip's median token (how unlike the empty cage it is); norm = L2 norm of the last-stage\n"
+        "tokens before the final LayerNorm.",
+    )
+    batch_size: int = setting(8, "Clips per backbone batch (lower it if memory runs out).", hash=False)
+    device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
+    precision: Literal["auto", "fp32", "bf16"] = setting(
+        "auto", "auto = bf16 on CUDA, fp32 on CPU.", hash=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ConfigError(
+                f"extract.backbone: unknown backbone {self.backbone!r}",
+                fix=f"use one of {', '.join(BACKBONES)}",
+            )
+        if not 0.1 <= self.clip_seconds <= 60:
+            raise ConfigError(
+                f"extract.clip_seconds must lie in [0.1, 60], got {self.clip_seconds}"
+            )
+        if not 2 <= self.frames_per_clip <= 256 or self.frames_per_clip % 2:
+            raise ConfigError(
+                f"extract.frames_per_clip must be an even number in [2, 256], "
+                f"got {self.frames_per_clip}",
+                fix="the backbone's temporal patch is 2 frames; use 16 or 32",
+            )
+        if self.input_size < 32 or self.input_size % 32:
+            raise ConfigError(
+                f"extract.input_size must be a multiple of 32 (>= 32), got {self.input_size}"
+            )
+        if self.batch_size < 1:
+            raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
+        if not self.weights:
+            raise ConfigError("extract.weights is empty", fix="use kinetics400, a path, or none")

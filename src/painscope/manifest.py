@@ -1,0 +1,210 @@
+"""The manifest: one CSV row per video, saying which mouse, condition and day it shows.
+
+Columns (``video`` and ``mouse_id`` required; the others may be empty)::
+
+    video,mouse_id,condition,timepoint,group,view
+    videos/m01_d0.mp4,m01,SNI,D0,,bottom
+    videos/m01_sni_d3.mp4,m01,SNI,D3,,bottom
+    videos/m07_sni_gba.mp4,m07,SNI,D7,GBA,bottom
+
+``video`` is a path relative to the project folder (or absolute). Extra columns
+are kept: ``features`` (a per-video array file, see the train stage), ``pose``
+(a pose file), or any column to use as a custom label scheme.
+
+Validation collects every problem and reports them together, each naming the
+row (the header is row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from painscope.errors import ManifestError
+from painscope.labels import (
+    normalize_condition,
+    normalize_timepoint,
+)
+
+REQUIRED_COLUMNS = ("video", "mouse_id")
+STANDARD_COLUMNS = ("video", "mouse_id", "condition", "timepoint", "group", "view")
+VIEWS = ("bottom", "side", "top")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".wmv", ".mpg", ".mpeg", ".m4v", ".webm")
+
+TEMPLATE = (
+    "video,mouse_id,condition,timepoint,group,view\n"
+    "# one row per video; paths relative to this folder. Delete these comment lines.\n"
+    "# videos/m01_d0.mp4,m01,SNI,D0,,bottom\n"
+    "# videos/m01_sni_d3.mp4,m01,SNI,D3,,bottom\n"
+    "# videos/m07_sni_gba_d7.mp4,m07,SNI,D7,GBA,bottom\n"
+)
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """One manifest row, with values normalised (``sni`` → ``SNI``, ``day 3`` → ``D3``)."""
+
+    row: int
+    video: str
+    path: Path
+    video_id: str
+    mouse_id: str
+    condition: str = ""
+    timepoint: str = ""
+    group: str = ""
+    view: str = "bottom"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """All rows of a manifest file, in file order."""
+
+    path: Path
+    entries: tuple[VideoEntry, ...]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries)
+
+    def column(self, name: str) -> list[str]:
+        """Values of a standard or extra column, one per row ('' where empty)."""
+        out = []
+        for e in self.entries:
+            out.append(str(getattr(e, name)) if hasattr(e, name) else e.extra.get(name, ""))
+        return out
+
+
+def video_id_for(video: str, project_dir: Path) -> str:
+    """A file-name-safe id for a video: its path inside the project, or name + hash."""
+    path = Path(video)
+    if not path.is_absolute():
+        stem = path.with_suffix("").as_posix()
+    else:
+        try:
+            stem = path.resolve().relative_to(project_dir.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            digest = hashlib.blake2b(str(path).encode(), digest_size=4).hexdigest()
+            stem = f"{path.stem}-{digest}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem.replace("/", "__")).strip("._") or "video"
+
+
+def read_manifest(
+    path: Path | str, project_dir: Path | None = None, *, check_files: bool = True
+) -> Manifest:
+    """Read and validate a manifest CSV.
+
+    Parameters
+    ----------
+    path : manifest file.
+    project_dir : folder that relative ``video`` paths start from (default: the manifest's folder).
+    check_files : require every video file to exist (unless the row has a ``features`` file).
+
+    Raises
+    ------
+    ManifestError
+        listing every bad row and column at once.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    project_dir = Path(project_dir) if project_dir is not None else path.parent
+    if not path.exists():
+        raise ManifestError(path, ["file not found (run `painscope init` to make a template)"])
+    try:
+        table = pd.read_csv(
+            path, dtype=str, keep_default_na=False, comment="#", skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise ManifestError(path, [f"not a readable CSV file: {err}"]) from None
+    table.columns = [c.strip() for c in table.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        raise ManifestError(
+            path,
+            [f"missing column(s) {', '.join(missing)} (header is: {', '.join(table.columns)})"],
+        )
+
+    problems: list[str] = []
+    entries: list[VideoEntry] = []
+    seen_paths: dict[Path, int] = {}
+    seen_ids: dict[str, int] = {}
+    extra_cols = [c for c in table.columns if c not in STANDARD_COLUMNS]
+    for i, record in enumerate(table.to_dict("records")):
+        row = i + 2  # header is row 1
+        values = {k: str(v).strip() for k, v in record.items()}
+        video = values["video"]
+        if not video:
+            problems.append(f"row {row}, column 'video': empty")
+            continue
+        video_path = Path(video) if Path(video).is_absolute() else project_dir / video
+        has_features = bool(values.get("features"))
+        if check_files and not has_features and not video_path.exists():
+            problems.append(
+                f"row {row}, column 'video': file not found: {video_path} "
+                "(paths are relative to the project folder)"
+            )
+        elif video_path.suffix.lower() not in VIDEO_SUFFIXES and not has_features:
+            problems.append(
+                f"row {row}, column 'video': {video!r} does not look like a video "
+                f"(expected one of {', '.join(VIDEO_SUFFIXES)})"
+            )
+        resolved = video_path.resolve()
+        if resolved in seen_paths:
+            problems.append(
+                f"row {row}, column 'video': duplicate of row {seen_paths[resolved]} ({video})"
+            )
+            continue
+        seen_paths[resolved] = row
+        video_id = video_id_for(video, project_dir)
+        if video_id in seen_ids:
+            problems.append(
+                f"row {row}, column 'video': its id {video_id!r} clashes with row "
+                f"{seen_ids[video_id]}; rename one of the files"
+            )
+            continue
+        seen_ids[video_id] = row
+        if not values["mouse_id"]:
+            problems.append(f"row {row}, column 'mouse_id': empty (needed for grouped splits)")
+
+        condition = values.get("condition", "")
+        if condition:
+            condition = normalize_condition(condition) or condition
+        timepoint = values.get("timepoint", "")
+        if timepoint:
+            canonical = normalize_timepoint(timepoint)
+            if canonical is None:
+                problems.append(
+                    f"row {row}, column 'timepoint': unknown timepoint {timepoint!r} "
+                    "(use D0, 1min, 2h, D3, D5, D7, D14 or D21)"
+                )
+            timepoint = canonical or timepoint
+        view = values.get("view", "").lower() or "bottom"
+        if view not in VIEWS:
+            problems.append(
+                f"row {row}, column 'view': unknown view {values.get('view')!r} "
+                f"(use {', '.join(VIEWS)})"
+            )
+        entries.append(
+            VideoEntry(
+                row=row,
+                video=video,
+                path=video_path,
+                video_id=video_id,
+                mouse_id=values["mouse_id"],
+                condition=condition,
+                timepoint=timepoint,
+                group=values.get("group", ""),
+                view=view,
+                extra={c: values[c] for c in extra_cols},
+            )
+        )
+    if not entries and not problems:
+        problems.append("no rows (add one row per video below the header)")
+    if problems:
+        raise ManifestError(path, problems)
+    return Manifest(path=path, entries=tuple(entries))
