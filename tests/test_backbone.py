@@ -115,7 +115,7 @@ def test_pickled_objects_are_refused(tmp_path):
 
 def test_wrong_architecture_is_explained(tmp_path):
     torch.save(build_backbone("tiny").state_dict(), tmp_path / "tiny.pth")
-    with pytest.raises(WeightsError, match="do not fit.*missing|wrong shape"):
+    with pytest.raises(WeightsError, match=r"do not fit.*missing|wrong shape"):
         load_backbone("swin3d_t", str(tmp_path / "tiny.pth"))
 
 

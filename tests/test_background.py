@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from videos import blob_frames, write_video
 
 from painscope.background.median import MedianAccumulator, foreground, temporal_median
 from painscope.io.video import iter_frames
+from videos import blob_frames, write_video
 
 
 @settings(max_examples=40, deadline=None)

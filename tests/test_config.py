@@ -27,9 +27,9 @@ def test_template_lists_every_setting_and_parses_to_defaults(tmp_path):
 
 
 def test_unknown_key_and_section_are_named():
-    with pytest.raises(ConfigError, match="unknown setting.*frames_per_clipp"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*frames_per_clipp"):
         parse_config({"extract": {"frames_per_clipp": 16}})
-    with pytest.raises(ConfigError, match="unknown section.*extrct"):
+    with pytest.raises(ConfigError, match=r"unknown section.*extrct"):
         parse_config({"extrct": {}})
 
 
@@ -74,5 +74,5 @@ def test_resolved_copy_roundtrips(tmp_path):
 def test_bad_yaml_names_the_file(tmp_path):
     path = tmp_path / "painscope.yaml"
     path.write_text("extract: [unclosed\n")
-    with pytest.raises(ConfigError, match="painscope.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"painscope\.yaml: not valid YAML"):
         load_config(path)

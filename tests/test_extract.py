@@ -6,13 +6,13 @@ import os
 import numpy as np
 import pytest
 from typer.testing import CliRunner
-from videos import blob_frames, write_video
 
 from painscope.cli import app
 from painscope.config import config_hash
 from painscope.features.extract import extract, video_lock
 from painscope.features.store import read_features
 from painscope.project import init_project
+from videos import blob_frames, write_video
 
 HEADER = "video,mouse_id,condition,timepoint,group,view\n"
 

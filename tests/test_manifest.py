@@ -62,7 +62,7 @@ def test_every_bad_row_is_named(project):
 
 def test_missing_columns_and_empty(project):
     path = write(project, "file,mouse\nvideos/a.mp4,m1\n")
-    with pytest.raises(ManifestError, match="missing column.*video, mouse_id"):
+    with pytest.raises(ManifestError, match=r"missing column.*video, mouse_id"):
         read_manifest(path)
     path = write(project, "video,mouse_id\n")
     with pytest.raises(ManifestError, match="no rows"):

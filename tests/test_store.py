@@ -44,7 +44,7 @@ def test_refuses_nan(tmp_path, rng):
 def test_corrupt_and_missing_files(tmp_path):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 20)
-    with pytest.raises(FeatureStoreError, match="(?s)unreadable.*painscope extract"):
+    with pytest.raises(FeatureStoreError, match=r"(?s)unreadable.*painscope extract"):
         read_features(bad)
     with pytest.raises(FeatureStoreError, match="not found"):
         read_meta(tmp_path / "none.safetensors")

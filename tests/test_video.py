@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from videos import write_video
 
 from painscope.errors import VideoError
 from painscope.io.video import file_hash, frame_times, iter_frames, probe
+from videos import write_video
 
 
 def test_lossless_gray_roundtrip_exact(tmp_path, rng):

@@ -39,6 +39,7 @@ from painscope.features.backbones import (
 )
 
 NONE = "none"
+DOWNLOAD_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def _hub_file(url: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
 
 
-def _torchvision_state(backbone: str, name: str) -> tuple[dict[str, torch.Tensor], Any]:
+def _torchvision_state(
+    backbone: str, name: str, *, download: bool = True
+) -> tuple[dict[str, torch.Tensor], Any]:
     import torchvision.models.video as tvv
 
     spec = get_spec(backbone)
@@ -153,6 +156,15 @@ def _torchvision_state(backbone: str, name: str) -> tuple[dict[str, torch.Tensor
     cached = _hub_file(weights.url)
     if cached.exists():
         return read_state_dict(cached), weights
+    if not download:
+        raise WeightsError(
+            f"{choices[name]} is not in torch's cache ({cached})",
+            fix=f"download {weights.url} to {cached}, or run `painscope extract` once online",
+        )
+    import socket
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # fail fast when offline
     try:
         state = weights.get_state_dict(progress=True, check_hash=True)
     except Exception as err:  # URLError, socket errors, HTTP errors
@@ -161,14 +173,20 @@ def _torchvision_state(backbone: str, name: str) -> tuple[dict[str, torch.Tensor
             fix=f"on a machine with internet, download {weights.url} and put it at {cached} "
             f"(or set extract.weights to a local file path)",
         ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
     return state, weights
 
 
 # ---------------------------------------------------------------- entry point
 
 
-def load_backbone(backbone: str, weights: str) -> tuple[nn.Module, WeightsInfo]:
+def load_backbone(
+    backbone: str, weights: str, *, download: bool = True
+) -> tuple[nn.Module, WeightsInfo]:
     """Build ``backbone`` and load ``weights`` into it (see module docstring).
+
+    ``download=False`` uses torchvision weights only when they are already cached.
 
     Returns the model in eval mode and a :class:`WeightsInfo`.
     """
@@ -186,7 +204,7 @@ def load_backbone(backbone: str, weights: str) -> tuple[nn.Module, WeightsInfo]:
         )
 
     if weights in dict(spec.torchvision_weights):
-        state, tv = _torchvision_state(backbone, weights)
+        state, tv = _torchvision_state(backbone, weights, download=download)
         mean = tuple(tv.transforms.keywords.get("mean", IMAGENET_MEAN))
         std = tuple(tv.transforms.keywords.get("std", IMAGENET_STD))
         model = build_backbone(backbone)
