@@ -1,0 +1,128 @@
+"""Exact per-pixel temporal median of an 8-bit video in one streaming pass.
+
+The paper removes the static cage by taking, for every pixel, the median
+brightness over *all* frames of the 5-min video and subtracting it from every
+frame. Holding all frames (5 min × 30 fps × 1280 × 1024 = 11.8 GB of luma) to
+call ``np.median`` is out of the question, and sub-sampling frames would only
+approximate it. Instead :class:`MedianAccumulator` keeps a 256-bin histogram per
+pixel: one decode pass fills it, and the median is read off the cumulative
+histogram. The result is bit-for-bit what ``np.median(frames, axis=0)`` gives
+(for an even frame count, the mean of the two middle values, so it can end in .5).
+
+Memory: ``height × width × 256`` counters — uint16 while the video has fewer
+than 65,536 frames (36 min at 30 fps), uint32 beyond: 671 MB (1.3 GB) for
+1280 × 1024, independent of the video's length.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Difference = Literal["absolute", "positive", "negative"]
+
+
+class MedianAccumulator:
+    """Streaming per-pixel histogram of 8-bit frames.
+
+    Parameters
+    ----------
+    shape : (height, width) of the frames
+    expected_frames : a hint to choose the counter width (uint16 below 65,536 frames);
+        the counters are widened automatically if the hint was low.
+    chunk_frames : frames buffered before they are added tile by tile (cache-friendly).
+    """
+
+    def __init__(
+        self, shape: tuple[int, int], *, expected_frames: int = 0, chunk_frames: int = 128
+    ) -> None:
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.n_pixels = self.shape[0] * self.shape[1]
+        dtype = np.uint16 if expected_frames < np.iinfo(np.uint16).max else np.uint32
+        self.counts_ = np.zeros((self.n_pixels, 256), dtype=dtype)  # (P, 256)
+        self.n_frames_ = 0
+        self._chunk = np.empty((chunk_frames, self.n_pixels), dtype=np.uint8)  # (N, P)
+        self._filled = 0
+        # pixels per tile: keep a tile's counters (tile × 256 × itemsize) in L2 cache
+        self._tile = max(256, (1 << 20) // (256 * self.counts_.itemsize))
+        self._offsets = np.arange(self._tile, dtype=np.int32) * 256
+
+    def update(self, frame: np.ndarray) -> None:
+        """Add one (height, width) uint8 frame."""
+        if frame.shape != self.shape or frame.dtype != np.uint8:
+            raise ValueError(
+                f"expected a {self.shape} uint8 frame, got {frame.shape} {frame.dtype}"
+            )
+        self._chunk[self._filled] = frame.reshape(-1)
+        self._filled += 1
+        if self._filled == len(self._chunk):
+            self._flush()
+
+    def _flush(self) -> None:
+        n = self._filled
+        if n == 0:
+            return
+        if self.counts_.dtype == np.uint16 and self.n_frames_ + n >= np.iinfo(np.uint16).max:
+            self.counts_ = self.counts_.astype(np.uint32)
+        chunk = self._chunk[:n]
+        for start in range(0, self.n_pixels, self._tile):
+            stop = min(start + self._tile, self.n_pixels)
+            width = stop - start
+            # bin index of every (frame, pixel) inside this tile: pixel * 256 + value
+            idx = chunk[:, start:stop] + self._offsets[None, :width]  # (n, width) int32
+            hist = np.bincount(idx.reshape(-1), minlength=width * 256)
+            self.counts_[start:stop] += hist.reshape(width, 256).astype(self.counts_.dtype)
+        self.n_frames_ += n
+        self._filled = 0
+
+    def median(self) -> np.ndarray:
+        """The exact per-pixel median so far: float32 array of shape (height, width)."""
+        self._flush()
+        n = self.n_frames_
+        if n == 0:
+            raise ValueError("no frames were added")
+        # 1-based ranks of the two middle values (equal when n is odd)
+        k_lo, k_hi = (n + 1) // 2, n // 2 + 1
+        out = np.empty(self.n_pixels, dtype=np.float32)
+        step = 1 << 14
+        for start in range(0, self.n_pixels, step):
+            cum = self.counts_[start : start + step].cumsum(axis=1, dtype=np.uint32)  # (p, 256)
+            lo = (cum < k_lo).sum(axis=1)  # first bin whose cumulative count reaches k_lo
+            hi = (cum < k_hi).sum(axis=1)
+            out[start : start + step] = (lo + hi) / 2.0
+        return out.reshape(self.shape)
+
+
+def temporal_median(frames: np.ndarray) -> np.ndarray:
+    """Exact per-pixel median of a (n_frames, height, width) uint8 stack, via the histogram."""
+    acc = MedianAccumulator(frames.shape[1:3], expected_frames=len(frames))
+    for frame in frames:
+        acc.update(frame)
+    return acc.median()
+
+
+def foreground(
+    frames: np.ndarray, background: np.ndarray, difference: Difference = "absolute"
+) -> np.ndarray:
+    """Remove the background from brightness frames.
+
+    Parameters
+    ----------
+    frames : uint8 array of shape (..., height, width)
+    background : float32 array of shape (height, width), from :meth:`MedianAccumulator.median`
+    difference : ``absolute`` |frame − bg| (default: a mouse darker or brighter than the
+        floor both survive); ``positive`` max(frame − bg, 0); ``negative`` max(bg − frame, 0)
+
+    Returns
+    -------
+    float32 array, same shape as ``frames``, values in [0, 255]
+    """
+    diff = frames.astype(np.float32) - background
+    if difference == "absolute":
+        return np.abs(diff)
+    if difference == "positive":
+        return np.maximum(diff, 0.0)
+    if difference == "negative":
+        return np.maximum(-diff, 0.0)
+    raise ValueError(f"unknown difference {difference!r}")
