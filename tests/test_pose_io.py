@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pose_data import KEYPOINTS, write_dlc
 
 from painscope.baselines.pose_io import (
     PoseData,
@@ -16,6 +15,7 @@ from painscope.baselines.pose_io import (
     load_pose,
     select_keypoints,
 )
+from pose_data import KEYPOINTS, write_dlc
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if not DATA.is_dir():  # worktrees sit beside the shared folder; /work/shared otherwise
@@ -70,7 +70,9 @@ def test_missing_keypoint_names_file_and_keypoint(tmp_path: Path, rng: np.random
 
 def test_select_keypoints_reorders(tmp_path: Path, rng: np.random.Generator) -> None:
     position = rng.uniform(0, 9, (5, 4, 2))
-    pose = select_keypoints(load_pose(write_dlc(tmp_path / "a.csv", position)), ["tailbase", "snout"])
+    pose = select_keypoints(
+        load_pose(write_dlc(tmp_path / "a.csv", position)), ["tailbase", "snout"]
+    )
     assert pose.keypoints == ("tailbase", "snout")
     np.testing.assert_allclose(pose.position, position[:, [3, 0]])
 
@@ -128,8 +130,16 @@ def test_adaptive_cleaning_runs(rng: np.random.Generator) -> None:
 @pytest.mark.parametrize(
     ("relative", "n_frames", "n_keypoints"),
     [
-        ("bsoid_bottomup/pose/raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.h5", 7200, 6),
-        ("bsoid_bottomup/pose/raw_clip2DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.csv", 7200, 6),
+        (
+            "bsoid_bottomup/pose/raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.h5",
+            7200,
+            6,
+        ),
+        (
+            "bsoid_bottomup/pose/raw_clip2DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.csv",
+            7200,
+            6,
+        ),
         ("vame_bottomup/cropped_video.csv", 750, 6),
         ("deeplabcut_openfield/poses_from_ethome/openfield_dlc_inference_example.csv", 2330, 4),
         ("behaviordepot_freezing/demo1_tracking.csv", 6000, 8),

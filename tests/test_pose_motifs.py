@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pose_data import two_behaviour_trajectory
 
 from painscope.baselines.bsoid_features import pose_features
 from painscope.baselines.motifs import MotifModel
 from painscope.errors import PainscopeError
+from pose_data import two_behaviour_trajectory
 
 FPS = 30.0
 

@@ -176,9 +176,9 @@ class MotifModel:
         best_size = 0
         best_count = -1
         for size in self.cluster_sizes(len(embedded)):
-            labels = HDBSCAN(
-                min_cluster_size=int(size), min_samples=1, copy=True
-            ).fit_predict(embedded)
+            labels = HDBSCAN(min_cluster_size=int(size), min_samples=1, copy=True).fit_predict(
+                embedded
+            )
             count = int(labels.max()) + 1
             if count > best_count:
                 best, best_size, best_count = labels, int(size), count

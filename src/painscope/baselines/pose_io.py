@@ -218,7 +218,9 @@ def adaptive_threshold(likelihood: np.ndarray, *, n_bins: int = 50) -> float:
     if rises.size == 0:
         return 0.0
     first = int(rises[1]) if rises[0] <= 1 and rises.size > 1 else int(rises[0])
-    median_bin = int(np.clip(np.searchsorted(edges, np.median(values), side="right") - 1, 0, n_bins - 1))
+    median_bin = int(
+        np.clip(np.searchsorted(edges, np.median(values), side="right") - 1, 0, n_bins - 1)
+    )
     return float(edges[min(first, median_bin)])
 
 

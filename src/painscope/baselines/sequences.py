@@ -12,7 +12,6 @@ video.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,14 @@ _TIME_EPS = 1e-9
 
 
 def n_clips_for(n_frames: int, fps: float, clip_seconds: float) -> int:
-    """Whole clips in a video: ⌊duration / clip_seconds⌋, duration = n_frames / fps."""
-    return max(0, math.floor(n_frames / fps / clip_seconds + _TIME_EPS))
+    """Whole clips in a video: ⌊duration / clip_seconds⌋, duration = n_frames / fps.
+
+    The same count as the video method (``painscope.clips.windows.n_clips_for``): a
+    trailing partial clip is dropped, so 5 min give 200 clips of 1.5 s.
+    """
+    from painscope.clips.windows import n_clips_for as clips_in_duration
+
+    return max(0, clips_in_duration(n_frames / fps, clip_seconds))
 
 
 def clip_histograms(
@@ -68,15 +73,15 @@ def clip_histograms(
 
 
 def video_fps(path: Path) -> float | None:
-    """Average frame rate of a video file (PyAV), None when it cannot be read."""
-    try:
-        import av
+    """Average frame rate of a video file, None when it cannot be read."""
+    from painscope.errors import VideoError
+    from painscope.io.video import probe
 
-        with av.open(str(path)) as container:
-            rate = container.streams.video[0].average_rate
-            return float(rate) if rate else None
-    except Exception:  # any decode problem: the caller asks for pose.fps instead
+    try:
+        fps = probe(path).fps
+    except VideoError:
         return None
+    return fps if fps > 0 else None
 
 
 @dataclass

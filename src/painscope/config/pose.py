@@ -82,7 +82,9 @@ class PoseConfig:
         if self.n_neighbors < 2:
             raise ConfigError(f"pose.n_neighbors must be >= 2, got {self.n_neighbors}")
         if not 0.0 < self.variance_target <= 1.0:
-            raise ConfigError(f"pose.variance_target must lie in (0, 1], got {self.variance_target}")
+            raise ConfigError(
+                f"pose.variance_target must lie in (0, 1], got {self.variance_target}"
+            )
         if not 0.0 < self.cluster_fraction_min <= self.cluster_fraction_max < 1.0:
             raise ConfigError(
                 "pose.cluster_fraction_min/max must satisfy 0 < min <= max < 1, got "
