@@ -179,3 +179,21 @@ def test_fps_comes_from_config_then_manifest(project: Path) -> None:
 def test_sequence_before_fit_is_an_error(project: Path) -> None:
     with pytest.raises(PoseError, match="fit"):
         PoseMotifSource(project, FAST).sequence(entries_of(project)[0])
+
+
+@pytest.mark.data
+def test_real_bsoid_files_train_on_one_label_the_other(tmp_path: Path) -> None:
+    folder = Path("/work/shared/data/bsoid_bottomup/pose")
+    if not folder.is_dir():
+        pytest.skip("shared data not available")
+    files = sorted(folder.glob("raw_clip*DLC*.h5"))
+    rows = "".join(f"videos/clip{i}.mp4,m{i},{f}\n" for i, f in enumerate(files))
+    (tmp_path / "manifest.csv").write_text("video,mouse_id,pose\n" + rows)
+    entries = entries_of(tmp_path)
+    source = PoseMotifSource(tmp_path, replace(FAST, fps=60.0, adaptive_threshold=True))
+    source.fit(entries[:1])
+    assert len(source.keypoints_) == 6
+    seq = source.sequence(entries[1])
+    assert seq.shape == (80, source.n_motifs)  # 7200 frames at 60 fps = 120 s = 80 clips
+    assert source.n_motifs >= 2
+    np.testing.assert_allclose(seq.sum(axis=1), 1.0, rtol=1e-6)
