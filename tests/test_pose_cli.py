@@ -66,3 +66,8 @@ def test_motifs_command_without_pose_column_says_what_to_do(tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["motifs", str(tmp_path)])
     assert result.exit_code == 2
     assert "pose" in result.output
+
+
+def test_legacy_feature_set_needs_six_keypoints() -> None:
+    with pytest.raises(ConfigError, match="legacy7"):
+        PoseConfig(feature_set="legacy7", keypoints=("a", "b"))

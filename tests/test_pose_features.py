@@ -13,6 +13,7 @@ from painscope.baselines.bsoid_features import (
     bin_features,
     feature_names,
     frame_features,
+    legacy_frame_features,
     pose_features,
     smooth_features,
     smoothing_window,
@@ -132,3 +133,23 @@ def test_pose_features_refuses_nan() -> None:
     position[3, 0, 0] = np.nan
     with pytest.raises(ValueError, match="clean_pose"):
         pose_features(position, 30.0)
+
+
+def test_legacy_seven_features_with_quirks_fixed() -> None:
+    # snout, forepaw R, forepaw L, hindpaw R, hindpaw L, tailbase; frame 1 moves snout +3 in y.
+    frame0 = np.array([[0, 10], [-2, 6], [2, 4], [-2, -4], [2, -6], [0, -10]], dtype=float)
+    frame1 = frame0.copy()
+    frame1[0] = [0, 13]
+    features = legacy_frame_features(np.stack([frame0, frame1]))
+    assert features.shape == (1, 7)
+    # frame 1: snout-tail = 23; forepaw centre (0, 5) (both paws' y) → 15; hindpaw centre (0,-5) → 5
+    np.testing.assert_allclose(features[0, :4], [23 - 15, 23 - 5, math.hypot(4, 2), 23])
+    assert features[0, 4] == pytest.approx(0.0)  # snout→tail axis did not turn
+    # Snout moved only in y: the original (x only) would say 0; the fix gives 3.
+    np.testing.assert_allclose(features[0, 5:], [3.0, 0.0])
+
+
+def test_legacy_set_bins_like_the_original() -> None:
+    rng = np.random.default_rng(0)
+    feats = pose_features(rng.uniform(0, 50, (61, 6, 2)), 60.0, feature_set="legacy7")
+    assert feats.values.shape == (10, 7)

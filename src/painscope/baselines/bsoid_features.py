@@ -15,6 +15,10 @@ average of about 100 ms, then rows are grouped into bins of ``bin_seconds`` by
 angle changes and displacements are summed and rescaled to the bin's nominal
 length (sum × fps · bin_seconds / rows in the bin), so bins stay comparable when
 fps · bin_seconds is not a whole number (original B-SOiD needs fps divisible by 10).
+
+``feature_set="legacy7"`` gives the 7 features of the original bsoid_py instead
+(6 bottom-up keypoints), with two quirks of that code fixed: the forepaw centre uses
+both forepaws in y as well as x, and displacements use x and y (not x alone).
 """
 
 from __future__ import annotations
@@ -22,10 +26,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Literal
 
 import numpy as np
 
 from painscope.errors import PainscopeError
+
+FeatureSet = Literal["pairwise", "legacy7"]
+
+#: keypoint order the legacy 7-feature set expects (B-SOiD's bottom-up model)
+LEGACY_KEYPOINTS = ("snout", "forepaw_r", "forepaw_l", "hindpaw_r", "hindpaw_l", "tailbase")
+LEGACY_NAMES = (
+    "snout-tailbase minus forepaws-tailbase",
+    "snout-tailbase minus hindpaws-tailbase",
+    "forepaw-forepaw distance",
+    "snout-tailbase distance",
+    "snout-tailbase angle change",
+    "snout displacement",
+    "tailbase displacement",
+)
+#: bins sum these legacy columns (angle change, displacements), average the others
+LEGACY_SUMMED = np.array([False, False, False, False, True, True, True])
 
 #: guards floor() against float error when a row sits exactly on a bin edge
 _EDGE_EPS = 1e-9
@@ -108,14 +129,55 @@ def frame_features(position: np.ndarray) -> np.ndarray:
     j_idx = np.array([p[1] for p in pairs], dtype=int)
     vectors = position[:, j_idx] - position[:, i_idx]  # (T, n_pairs, 2)
     distance = np.linalg.norm(vectors[1:], axis=-1)  # (T-1, n_pairs)
+    angle = _signed_angle_change(vectors)  # (T-1, n_pairs)
+    displacement = np.linalg.norm(np.diff(position, axis=0), axis=-1)  # (T-1, n_keypoints)
+    return np.concatenate([distance, angle, displacement], axis=1)
+
+
+def _signed_angle_change(vectors: np.ndarray) -> np.ndarray:
+    """B-SOiD's signed angle (degrees) from v_t to v_{t+1}; vectors (T, ..., 2) → (T-1, ...)."""
     v_t, v_next = vectors[:-1], vectors[1:]
     cross = v_next[..., 0] * v_t[..., 1] - v_next[..., 1] * v_t[..., 0]  # (v_{t+1} × v_t)_z
     dot = (v_t * v_next).sum(-1)
     # sign(0) would zero an exact 180° flip; count exactly collinear steps as positive.
     sign = np.where(cross < 0, -1.0, 1.0)
-    angle = sign * np.degrees(np.arctan2(np.abs(cross), dot))  # (T-1, n_pairs)
-    displacement = np.linalg.norm(np.diff(position, axis=0), axis=-1)  # (T-1, n_keypoints)
-    return np.concatenate([distance, angle, displacement], axis=1)
+    return sign * np.degrees(np.arctan2(np.abs(cross), dot))
+
+
+def legacy_frame_features(position: np.ndarray) -> np.ndarray:
+    """The original bsoid_py's 7 per-frame features (quirks fixed, see module notes).
+
+    Parameters
+    ----------
+    position : array of shape (n_frames, 6, 2), keypoints in :data:`LEGACY_KEYPOINTS` order.
+
+    Returns
+    -------
+    features : array of shape (n_frames - 1, 7), columns :data:`LEGACY_NAMES`.
+    """
+    position = np.asarray(position, dtype=np.float64)
+    if position.ndim != 3 or position.shape[1:] != (6, 2):
+        raise ValueError(
+            f"legacy7 needs (n_frames, 6, 2) in the order {LEGACY_KEYPOINTS}, got {position.shape}"
+        )
+    snout, fp_r, fp_l, hp_r, hp_l, tail = (position[:, k] for k in range(6))
+    forepaws = (fp_r + fp_l) / 2  # the original took y from one forepaw twice
+    hindpaws = (hp_r + hp_l) / 2
+    snout_tail = np.linalg.norm(snout - tail, axis=-1)
+    distances = np.stack(
+        [
+            snout_tail - np.linalg.norm(forepaws - tail, axis=-1),
+            snout_tail - np.linalg.norm(hindpaws - tail, axis=-1),
+            np.linalg.norm(fp_r - fp_l, axis=-1),
+            snout_tail,
+        ],
+        axis=1,
+    )[1:]  # (T-1, 4), frames 1..T-1 like the pairwise set
+    angle = _signed_angle_change(tail - snout)  # (T-1,)
+    # The original measured displacement along x only; use the Euclidean step.
+    snout_step = np.linalg.norm(np.diff(snout, axis=0), axis=-1)
+    tail_step = np.linalg.norm(np.diff(tail, axis=0), axis=-1)
+    return np.column_stack([distances, angle, snout_step, tail_step])
 
 
 def smoothing_window(fps: float, smooth_seconds: float = 0.1) -> int:
@@ -172,6 +234,7 @@ def pose_features(
     *,
     smooth_seconds: float = 0.1,
     bin_seconds: float = 0.1,
+    feature_set: FeatureSet = "pairwise",
 ) -> BinnedFeatures:
     """Frame features → smoothing → time bins, for one video.
 
@@ -179,13 +242,19 @@ def pose_features(
     ----------
     position : array of shape (n_frames, n_keypoints, 2), cleaned (no NaN).
     fps : frames per second of the pose file (the video's frame rate).
+    feature_set : "pairwise" (current B-SOiD: all pairs) or "legacy7" (bsoid_py, 6 keypoints
+        in :data:`LEGACY_KEYPOINTS` order).
     """
     if not fps > 0:
         raise PainscopeError(f"fps must be positive, got {fps}", fix="set pose.fps")
     if not np.isfinite(position).all():
         raise ValueError("position has NaN/inf; run clean_pose first")
-    per_frame = smooth_features(frame_features(position), fps, smooth_seconds)
-    binned, bins = bin_features(per_frame, fps, bin_seconds, summed_columns(position.shape[1]))
+    if feature_set == "legacy7":
+        raw, summed = legacy_frame_features(position), LEGACY_SUMMED
+    else:
+        raw, summed = frame_features(position), summed_columns(position.shape[1])
+    per_frame = smooth_features(raw, fps, smooth_seconds)
+    binned, bins = bin_features(per_frame, fps, bin_seconds, summed)
     return BinnedFeatures(
         values=binned,
         bin_number=bins,

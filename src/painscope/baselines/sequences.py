@@ -186,7 +186,11 @@ class PoseMotifSource:
             max_gap_frames=round(cfg.max_gap_seconds * fps),
         )
         feats = pose_features(
-            pose.position, fps, smooth_seconds=cfg.smooth_seconds, bin_seconds=cfg.bin_seconds
+            pose.position,
+            fps,
+            smooth_seconds=cfg.smooth_seconds,
+            bin_seconds=cfg.bin_seconds,
+            feature_set=cfg.feature_set,
         )
         self._cache[entry.video_id] = _Cached(feats, key)
         return feats

@@ -23,6 +23,12 @@ class PoseConfig:
         "Keypoints to use, e.g. [snout, tailbase, ...]; every pose file must have them.\n"
         "Empty = all keypoints of the first training video.",
     )
+    feature_set: Literal["pairwise", "legacy7"] = setting(
+        "pairwise",
+        "pairwise: B-SOiD's distances, angle changes and displacements of every keypoint pair;\n"
+        "legacy7: the original bsoid_py 7 features (quirks fixed); needs exactly 6 keypoints listed\n"
+        "in pose.keypoints in the order snout, forepaw R, forepaw L, hindpaw R, hindpaw L, tailbase.",
+    )
     fps: float | None = setting(
         None,
         "Frame rate of the pose files. null = the manifest's 'fps' column, else the video's.",
@@ -92,5 +98,11 @@ class PoseConfig:
             )
         if self.max_fit_samples < 100:
             raise ConfigError(f"pose.max_fit_samples must be >= 100, got {self.max_fit_samples}")
+        if self.feature_set == "legacy7" and len(self.keypoints) != 6:
+            raise ConfigError(
+                f"pose.feature_set legacy7 needs 6 pose.keypoints, got {len(self.keypoints)}",
+                fix="list: snout, forepaw R, forepaw L, hindpaw R, hindpaw L, tailbase "
+                "(your files' names for them, in that order)",
+            )
         if len(set(self.keypoints)) != len(self.keypoints):
             raise ConfigError("pose.keypoints lists a keypoint twice", fix="remove the duplicate")
