@@ -1,1 +1,86 @@
-"""``painscope bench``: speed figures (filled in below)."""
+"""``painscope bench``: decode / background / backbone / end-to-end speed, table + JSON."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from painscope.cli import app, console, user_errors
+
+
+@app.command("bench")
+@user_errors
+def bench_command(
+    what: list[str] = typer.Argument(
+        None, help="Any of: decode background backbone end-to-end (default: all)."
+    ),
+    variants: str = typer.Option("tiny,swin3d_t,swin3d_b", help="Backbones, comma-separated."),
+    frames_per_clip: int = typer.Option(32, help="Frames per clip for the backbone."),
+    batch_size: int = typer.Option(2, help="Clips per backbone batch."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    width: int = typer.Option(1280, help="Width of the synthetic video / background frames."),
+    height: int = typer.Option(1024, help="Height of the synthetic video / background frames."),
+    seconds: float = typer.Option(20.0, help="Length of the synthetic video."),
+    e2e_backbone: str = typer.Option("tiny", help="Backbone for the end-to-end run."),
+    out: Path = typer.Option(Path("bench.json"), help="Where to write the JSON results."),
+) -> None:
+    """Measure extraction speed on this machine (CPU, and the GPU when present)."""
+    import torch
+
+    from painscope.bench.extract import (
+        bench_backbone,
+        bench_background,
+        bench_decode,
+        bench_end_to_end,
+        machine,
+        synthetic_video,
+    )
+
+    jobs = set(what or ["decode", "background", "backbone", "end-to-end"])
+    dev = torch.device(
+        "cuda"
+        if device == "auto" and torch.cuda.is_available()
+        else ("cpu" if device == "auto" else device)
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        video = None
+        if jobs & {"decode", "end-to-end"}:
+            console.print(f"writing a {seconds:g} s {width}x{height} H.264 test video ...")
+            video = synthetic_video(
+                Path(tmp) / "bench.mp4", seconds=seconds, width=width, height=height
+            )
+        if "decode" in jobs and video:
+            rows += bench_decode(video)
+        if "background" in jobs:
+            rows += bench_background(width, height)
+        if "backbone" in jobs:
+            precisions = ("fp32", "bf16")
+            rows += bench_backbone(
+                [v.strip() for v in variants.split(",") if v.strip()],
+                device=dev,
+                frames_per_clip=frames_per_clip,
+                batch_size=batch_size,
+                precisions=precisions,
+            )
+        if "end-to-end" in jobs and video:
+            rows += bench_end_to_end(
+                video,
+                backbone=e2e_backbone,
+                frames_per_clip=frames_per_clip,
+                device=str(dev),
+                batch_size=batch_size,
+            )
+    info = machine()
+    table = Table(title=f"painscope bench — {info.get('gpu', info['cpu'])}, torch {info['torch']}")
+    for column in ("bench", "variant", "value", "unit"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["bench"], row["variant"], f"{row['value']:.3g}", row["unit"])
+    console.print(table)
+    out.write_text(json.dumps({"machine": info, "results": rows}, indent=1))
+    console.print(f"results: {out}")

@@ -108,14 +108,14 @@ class Extractor:
                 if str(data["video_hash"]) == video_hash:
                     return data["median"].astype(np.float32), int(data["n_frames"])
         acc: MedianAccumulator | None = None
-        n = 0
+        n, last_s = 0, 0.0
         for frame in iter_frames(path, color="gray"):
             if acc is None:
                 acc = MedianAccumulator(frame.image.shape[:2], expected_frames=info.n_frames)
             acc.update(frame.image)
-            n += 1
+            n, last_s = n + 1, frame.time_s
         assert acc is not None  # iter_frames raises when there is no frame
-        _check_complete(path, info, n)
+        _check_complete(path, info, n, last_s + (1.0 / info.fps if info.fps > 0 else 0.0))
         median = acc.median()
         if cached is not None:
             from PIL import Image
@@ -215,7 +215,7 @@ class Extractor:
             if len(batch) == cfg.batch_size:
                 flush()
         flush()
-        _check_complete(path, info, self.last_n_frames)
+        _check_complete(path, info, self.last_n_frames, self.last_duration_s)
         if not records:
             raise VideoError(
                 path,
@@ -258,13 +258,19 @@ class Extractor:
         )
 
 
-def _check_complete(path: Path, info: VideoInfo, decoded: int) -> None:
-    """A video whose container promises more frames than decode is truncated."""
-    if info.n_frames > 0 and decoded < info.n_frames - max(2, info.n_frames // 100):
+def _check_complete(path: Path, info: VideoInfo, decoded: int, decoded_s: float) -> None:
+    """A video that decodes to fewer frames (or seconds) than its container declares is
+    truncated or damaged."""
+    short_frames = info.n_frames > 0 and decoded < info.n_frames - max(2, info.n_frames // 100)
+    short_time = info.duration_s > 0 and decoded_s < info.duration_s - max(
+        0.5, info.duration_s / 50
+    )
+    if short_frames or short_time:
+        declared = f"{info.n_frames} frames" if short_frames else f"{info.duration_s:.1f} s"
+        got = f"{decoded} frames" if short_frames else f"{decoded_s:.1f} s"
         raise VideoError(
             path,
-            f"truncated or damaged: decoded {decoded} of the {info.n_frames} frames the file "
-            "declares",
+            f"truncated or damaged: decoded {got} of the {declared} the file declares",
             fix="copy the file again from the recording machine, or re-encode what is left with "
             "`ffmpeg -i IN -c:v libx264 -crf 18 OUT.mp4`",
         )
@@ -450,5 +456,7 @@ def extract(
         summary.results.append(result)
         if reporter:
             reporter("finish", result, None)
+    order = {e.video_id: i for i, e in enumerate(entries)}
+    summary.results.sort(key=lambda r: order[r.video_id])  # manifest order
     write_summary(out_dir, summary.results)
     return summary

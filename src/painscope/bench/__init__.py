@@ -1,0 +1,1 @@
+"""``painscope bench``: speed figures that anyone can rerun (see BENCHMARKS.md)."""

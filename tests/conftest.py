@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """Real mouse videos beside the project (../shared/data); skip when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _quiet_random_weights():
+    from painscope.features.weights import RandomWeightsWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RandomWeightsWarning)
+        yield
+
+
+@pytest.fixture
+def tiny_config():
+    from painscope.config import ExtractConfig
+
+    return ExtractConfig(
+        backbone="tiny",
+        weights="none",
+        frames_per_clip=4,
+        clip_seconds=0.5,
+        input_size=64,
+        batch_size=4,
+    )
