@@ -2,6 +2,7 @@
 
 from painscope.config.base import config_hash, from_dict, to_dict, write_resolved
 from painscope.config.extract import ExtractConfig
+from painscope.config.pose import PoseConfig
 from painscope.config.project import (
     CONFIG_NAME,
     ProjectConfig,
@@ -13,6 +14,7 @@ from painscope.config.project import (
 __all__ = [
     "CONFIG_NAME",
     "ExtractConfig",
+    "PoseConfig",
     "ProjectConfig",
     "config_hash",
     "config_template",
