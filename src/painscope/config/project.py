@@ -11,6 +11,7 @@ from typing import Any
 
 from painscope.config.base import from_dict, yaml_section
 from painscope.config.extract import ExtractConfig
+from painscope.config.train import TrainConfig
 from painscope.errors import ConfigError
 
 CONFIG_NAME = "painscope.yaml"
@@ -18,6 +19,7 @@ CONFIG_NAME = "painscope.yaml"
 # section name -> (dataclass, title shown in the template)
 STAGES: dict[str, tuple[type, str]] = {
     "extract": (ExtractConfig, "painscope extract: video -> token maps"),
+    "train": (TrainConfig, "painscope train / cv / predict / drugtest: the ViS4mer classifier"),
 }
 
 
