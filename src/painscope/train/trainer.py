@@ -139,7 +139,7 @@ def fit(
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
                 n_seen += len(idx)
             model.eval()
             with torch.no_grad():
