@@ -67,7 +67,9 @@ def make_token_project(
         clips = np.zeros((length, 4))
         write_features(
             feature_path(folder, f"videos__{vid}"),
-            VideoFeatures(tokens=tokens.astype(np.float16), response=response, clips=clips, meta={}),
+            VideoFeatures(
+                tokens=tokens.astype(np.float16), response=response, clips=clips, meta={}
+            ),
         )
         n += 1
 

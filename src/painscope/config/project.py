@@ -49,7 +49,7 @@ def parse_config(data: dict[str, Any] | None, *, source: str = "painscope.yaml")
             f"{source}: unknown section(s) {', '.join(unknown)}",
             fix=f"valid sections are: {', '.join(STAGES)}",
         )
-    built = {}
+    built: dict[str, Any] = {}
     for name, (cls, _) in STAGES.items():
         try:
             built[name] = from_dict(cls, data.get(name), section=name)
@@ -69,7 +69,9 @@ def load_config(path: Path) -> ProjectConfig:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})", fix="fix the syntax at that line") from None
+        raise ConfigError(
+            f"{path}: not valid YAML ({err})", fix="fix the syntax at that line"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected sections such as 'extract:' at the top level")
     return parse_config(data, source=str(path))

@@ -31,8 +31,9 @@ class TrainConfig:
     )
     tokens: Literal["all", "block", "mean"] = setting(
         "block",
-        "Token view: all = every token of every clip (the paper's 'Ours'); block = the k x k\n"
-        "block with the greatest response per clip ('Ours+Mask'); mean = one pooled token per clip.",
+        "Token view: all = every token of every clip (the paper's 'Ours');\n"
+        "block = the k x k block with the greatest response per clip ('Ours+Mask');\n"
+        "mean = one pooled token per clip.",
     )
     block_size: int = setting(3, "Side k of the masked block, in tokens (tokens: block).")
     n_clips: int = setting(
@@ -60,7 +61,9 @@ class TrainConfig:
         0.01, "AdamW weight decay (S4's A, P, B and log_dt always get 0, see SPEC §3)."
     )
     batch_size: int = setting(16, "Videos per training batch.")
-    epochs: int = setting(200, "Training epochs; the epoch with the best validation accuracy is kept.")
+    epochs: int = setting(
+        200, "Training epochs; the epoch with the best validation accuracy is kept."
+    )
     plateau_factor: float = setting(0.2, "ReduceLROnPlateau: factor the learning rate is cut by.")
     plateau_patience: int = setting(
         10, "ReduceLROnPlateau: epochs without better validation accuracy before a cut."
@@ -75,7 +78,9 @@ class TrainConfig:
         True, "Also run mean-pooled features + logistic regression on the same folds."
     )
     relevance: bool = setting(True, "Save per-clip relevance (gradient x input) for test videos.")
-    n_bootstrap: int = setting(1000, "Bootstrap resamples (over videos) for 95% confidence intervals.")
+    n_bootstrap: int = setting(
+        1000, "Bootstrap resamples (over videos) for 95% confidence intervals."
+    )
     seed: int = setting(0, "Random seed (folds, initialisation, batches, bootstrap).")
     device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
 
@@ -83,7 +88,7 @@ class TrainConfig:
         checks = [
             (self.block_size >= 1, f"train.block_size must be >= 1, got {self.block_size}"),
             (self.n_clips >= 1, f"train.n_clips must be >= 1, got {self.n_clips}"),
-            (self.d_model >= 2 ** self.n_layers, "train.d_model must be >= 2 ** n_layers"),
+            (self.d_model >= 2**self.n_layers, "train.d_model must be >= 2 ** n_layers"),
             (self.n_layers >= 1, f"train.n_layers must be >= 1, got {self.n_layers}"),
             (
                 self.d_state >= 2 and self.d_state % 2 == 0,

@@ -92,7 +92,7 @@ def drugtest_stats(
                     "p": float(p),
                 }
             )
-    for row, adj in zip(pairwise, holm([r["p"] for r in pairwise]), strict=True):
+    for row, adj in zip(pairwise, holm([float(r["p"]) for r in pairwise]), strict=True):
         row["p_holm"] = adj
     stats["fisher"] = pairwise
     return rows, stats

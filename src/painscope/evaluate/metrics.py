@@ -72,9 +72,9 @@ def chance_levels(y_true: np.ndarray, n_classes: int) -> dict[str, float]:
         "majority_accuracy": float(share.max()),
         "majority_macro_f1": majority_f1,
         "prior_accuracy": float((share**2).sum()),
-        "uniform_macro_f1": 1.0 / max(present, 1) * float(
-            sum(2 * s * (1 / n_classes) / (s + 1 / n_classes) for s in share if s > 0)
-        ),
+        "uniform_macro_f1": 1.0
+        / max(present, 1)
+        * float(sum(2 * s * (1 / n_classes) / (s + 1 / n_classes) for s in share if s > 0)),
     }
 
 
@@ -105,7 +105,12 @@ def classification_metrics(
         "classes": list(classes),
         "confusion": {"counts": cm.tolist(), "normalized": cm_norm.tolist()},
         "per_class": {
-            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            c: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(s[i]),
+            }
             for i, c in enumerate(classes)
         },
         "chance": chance_levels(yt, k),
@@ -171,7 +176,7 @@ def qwk_table(
         _, t_pred = _label_timepoint(p_label)
         rows.append((cond, t_true, order[t_true], order[t_pred]))
     out: dict[str, dict[str, Any]] = {}
-    names = sorted({r[0] for r in rows if r[0] and r[0] != "baseline"}) + ["all"]
+    names = [*sorted({r[0] for r in rows if r[0] and r[0] != "baseline"}), "all"]
     for name in names:
         sel = [r for r in rows if name == "all" or r[0] == name]
         out[name] = {}

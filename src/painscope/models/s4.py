@@ -104,7 +104,9 @@ class SSKernel(nn.Module):
         _register_ssm(self, "log_dt", log_dt)
         _register_ssm(self, "log_w_real", torch.log(-w_t.real))
         _register_ssm(self, "w_imag", w_t.imag.clone())
-        _register_ssm(self, "B", torch.view_as_real(torch.tensor(B, dtype=torch.cfloat).repeat(H, 1)))
+        _register_ssm(
+            self, "B", torch.view_as_real(torch.tensor(B, dtype=torch.cfloat).repeat(H, 1))
+        )
         if mode == "s4":
             P_t = torch.tensor(P, dtype=torch.cfloat).repeat(H, 1)  # (H, N/2), rank 1
             _register_ssm(self, "P", torch.view_as_real(P_t))
@@ -123,7 +125,7 @@ class SSKernel(nn.Module):
     # -- convolution view ------------------------------------------------------------------
     def forward(self, L: int) -> torch.Tensor:
         """Kernel K of shape (H, L). Exact for L ≤ l_max (truncated from l_max)."""
-        if L > self.l_max:
+        if self.l_max < L:
             raise ValueError(f"sequence length {L} exceeds the layer's l_max={self.l_max}")
         dt, w, B, C = self._params()
         if self.mode == "s4d":

@@ -37,7 +37,11 @@ from painscope.train.trainer import fit, predict_proba
 
 
 def logreg_baseline(
-    train_seqs: Sequence[np.ndarray], train_y: np.ndarray, test_seqs: Sequence[np.ndarray], n_classes: int, seed: int
+    train_seqs: Sequence[np.ndarray],
+    train_y: np.ndarray,
+    test_seqs: Sequence[np.ndarray],
+    n_classes: int,
+    seed: int,
 ) -> np.ndarray:
     """Mean-pooled sequence → standardised → logistic regression; test probabilities (n, K)."""
     from sklearn.linear_model import LogisticRegression
@@ -117,7 +121,9 @@ def run_cv(
     k = config.n_folds
 
     run = make_run_dir(inputs.root, name)
-    write_run_config(run, "cv", inputs, config, sources, schemes=schemes, grouped_by=config.group_by)
+    write_run_config(
+        run, "cv", inputs, config, sources, schemes=schemes, grouped_by=config.group_by
+    )
     fold_table = pd.DataFrame(
         {
             "video_id": [e.video_id for e in entries],
@@ -138,7 +144,8 @@ def run_cv(
             idx = {r: np.flatnonzero(roles == r) for r in ("train", "val", "test")}
             source.fit([entries[j] for j in idx["train"]])
             seqs = {
-                r: load_sequences(source, [entries[j] for j in idx[r]]) for r in ("train", "val", "test")
+                r: load_sequences(source, [entries[j] for j in idx[r]])
+                for r in ("train", "val", "test")
             }
             tpc = int(getattr(source, "tokens_per_clip", 1))
             test_entries = [entries[j] for j in idx["test"]]
@@ -160,7 +167,9 @@ def run_cv(
                     description=f"{method} {scheme} round {i + 1}/{k}",
                     progress=progress,
                 )
-                probs = predict_proba(result.model, seqs["test"], tpc, config.n_clips, config.batch_size)
+                probs = predict_proba(
+                    result.model, seqs["test"], tpc, config.n_clips, config.batch_size
+                )
                 rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
                 tag = f"{safe_name(method)}_{safe_name(scheme)}"
                 save_checkpoint(
@@ -181,15 +190,24 @@ def run_cv(
                     history=result.history,
                 )
                 fit_info.setdefault((method, scheme), []).append(
-                    {"fold": i, "best_epoch": result.best_epoch, "best_val_accuracy": result.best_val_accuracy}
+                    {
+                        "fold": i,
+                        "best_epoch": result.best_epoch,
+                        "best_val_accuracy": result.best_val_accuracy,
+                    }
                 )
                 if config.relevance:
                     out = run / "clip_relevance" / tag
                     out.mkdir(parents=True, exist_ok=True)
                     for e, s in zip(test_entries, seqs["test"], strict=True):
-                        np.save(out / f"{e.video_id}.npy", clip_relevance(result.model, s, tpc, config.n_clips))
+                        np.save(
+                            out / f"{e.video_id}.npy",
+                            clip_relevance(result.model, s, tpc, config.n_clips),
+                        )
                 if config.baseline:
-                    probs_lr = logreg_baseline(seqs["train"], y["train"], seqs["test"], len(classes), config.seed)
+                    probs_lr = logreg_baseline(
+                        seqs["train"], y["train"], seqs["test"], len(classes), config.seed
+                    )
                     rows += prediction_rows(
                         test_entries, probs_lr, classes, true_test, f"{method}_logreg", scheme, i
                     )
@@ -227,7 +245,9 @@ def summarize(
             seed=config.seed,
         )
         m["qwk"] = (
-            qwk_table(part["condition"].tolist(), part["true_label"].tolist(), part["pred_label"].tolist())
+            qwk_table(
+                part["condition"].tolist(), part["true_label"].tolist(), part["pred_label"].tolist()
+            )
             if scheme == "15class"
             else None
         )

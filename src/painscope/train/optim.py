@@ -29,7 +29,9 @@ def parameter_groups(model: nn.Module, lr: float, weight_decay: float) -> list[d
         {"params": general, "lr": lr, "weight_decay": weight_decay, "name": "general"}
     ]
     for key, params in special.items():
-        groups.append({"params": params, "lr": lr, "weight_decay": weight_decay, "name": "ssm", **dict(key)})
+        groups.append(
+            {"params": params, "lr": lr, "weight_decay": weight_decay, "name": "ssm", **dict(key)}
+        )
     return groups
 
 

@@ -108,7 +108,9 @@ def load_array_file(path: Path) -> np.ndarray:
             import pandas as pd
 
             table = pd.read_csv(path)
-            if not all(str(c).strip().lstrip("-").replace(".", "", 1).isdigit() for c in table.columns):
+            if not all(
+                str(c).strip().lstrip("-").replace(".", "", 1).isdigit() for c in table.columns
+            ):
                 arr = table.select_dtypes("number").to_numpy()
             else:  # no header: the first row was data
                 arr = pd.read_csv(path, header=None).to_numpy()
@@ -179,7 +181,9 @@ def source_from_spec(spec: dict[str, Any], project_root: Path) -> SequenceSource
         folder = Path(project_root) / "cache" / "features" / str(spec["feature_key"])
         return TokenStoreSource(folder, spec["mode"], int(spec["k"]), name=spec.get("name"))
     if kind == "features":
-        return ArrayFileSource(project_root, spec.get("column", "features"), spec.get("name", "features"))
+        return ArrayFileSource(
+            project_root, spec.get("column", "features"), spec.get("name", "features")
+        )
     raise PainscopeError(
         f"cannot rebuild feature source of kind {kind!r} for prediction",
         fix="predict with the Python API, passing the fitted source yourself",

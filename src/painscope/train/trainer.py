@@ -30,7 +30,9 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def model_config(config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int) -> ViS4merConfig:
+def model_config(
+    config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int
+) -> ViS4merConfig:
     return ViS4merConfig(
         d_input=d_input,
         n_classes=n_classes,
@@ -58,7 +60,9 @@ def class_weights(y: np.ndarray, n_classes: int) -> torch.Tensor:
     return torch.tensor(w, dtype=torch.float32)
 
 
-def _loss(config: TrainConfig, logits: torch.Tensor, y: torch.Tensor, alpha: torch.Tensor | None) -> torch.Tensor:
+def _loss(
+    config: TrainConfig, logits: torch.Tensor, y: torch.Tensor, alpha: torch.Tensor | None
+) -> torch.Tensor:
     gamma = config.focal_gamma if config.loss == "focal" else 0.0
     return focal_loss(logits, y, gamma=gamma, alpha=alpha)
 
@@ -112,7 +116,9 @@ def fit(
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
     )
-    alpha = class_weights(train_y, n_classes).to(device) if config.focal_alpha == "balanced" else None
+    alpha = (
+        class_weights(train_y, n_classes).to(device) if config.focal_alpha == "balanced" else None
+    )
     val_x = torch.from_numpy(batch_tensor(val_seqs, tokens_per_clip, config.n_clips)).to(device)
     val_t = torch.from_numpy(np.asarray(val_y, dtype=np.int64)).to(device)
     best: tuple[float, float, int] = (-1.0, float("inf"), -1)
@@ -144,7 +150,10 @@ def fit(
             model.eval()
             with torch.no_grad():
                 val_logits = torch.cat(
-                    [model(val_x[s : s + config.batch_size]) for s in range(0, len(val_x), config.batch_size)]
+                    [
+                        model(val_x[s : s + config.batch_size])
+                        for s in range(0, len(val_x), config.batch_size)
+                    ]
                 )
                 val_loss = float(_loss(config, val_logits, val_t, None))
                 val_acc = float((val_logits.argmax(-1) == val_t).float().mean())
