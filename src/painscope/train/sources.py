@@ -91,6 +91,14 @@ class TokenStoreSource:
         return seq
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def load_array_file(path: Path) -> np.ndarray:
     """A per-video array (n_clips, D) from .npy, .npz (key ``features`` or the first) or .csv."""
     path = Path(path)
@@ -108,12 +116,9 @@ def load_array_file(path: Path) -> np.ndarray:
             import pandas as pd
 
             table = pd.read_csv(path)
-            if not all(
-                str(c).strip().lstrip("-").replace(".", "", 1).isdigit() for c in table.columns
-            ):
-                arr = table.select_dtypes("number").to_numpy()
-            else:  # no header: the first row was data
-                arr = pd.read_csv(path, header=None).to_numpy()
+            if all(_is_number(str(c)) for c in table.columns):  # no header: row 1 was data
+                table = pd.read_csv(path, header=None)
+            arr = table.select_dtypes("number").to_numpy()
         else:
             raise FeatureStoreError(
                 f"{path}: unknown feature file type {suffix!r}", fix="use .npy, .npz or .csv"
