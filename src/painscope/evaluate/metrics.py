@@ -148,7 +148,7 @@ def qwk(true_idx: Sequence[int], pred_idx: Sequence[int]) -> float | None:
     if len(true_idx) < 2:
         return None
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore")  # undefined kappa (one class) → None below
         value = cohen_kappa_score(
             true_idx, pred_idx, labels=list(range(len(TIMEPOINTS))), weights="quadratic"
         )
