@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from classifier_fixtures import make_token_project
 from typer.testing import CliRunner
 
+from classifier_fixtures import make_token_project
 from painscope.cli import app
 from painscope.config import ExtractConfig, TrainConfig, config_hash
 from painscope.evaluate.splits import make_folds, round_roles

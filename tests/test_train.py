@@ -75,7 +75,7 @@ def test_builtin_schemes_and_unknown_label_errors() -> None:
 def test_custom_scheme_from_a_column() -> None:
     rows = [entry(2, strain="B6"), entry(3, strain="CD1"), entry(4, strain="B6")]
     assert scheme_labels(rows, "strain") == (["B6", "CD1", "B6"], ("B6", "CD1"))
-    with pytest.raises(ManifestError, match="row 5.*'strain' is empty"):
+    with pytest.raises(ManifestError, match=r"row 5.*'strain' is empty"):
         scheme_labels([*rows, entry(5, strain="")], "strain")
     with pytest.raises(ManifestError, match="neither"):
         scheme_labels(rows, "nosuchcolumn")

@@ -141,20 +141,14 @@ class SSKernel(nn.Module):
         # K̂(ω) = 2 [C̃ R B - (1+ω) (C̃ R P)(P* R B) / (1 + (1+ω) P* R P)],
         # R = diag(1 / ((2/Δ)(1-ω) - Λ(1+ω)))  — a Cauchy kernel in g = (2/Δ)(1-ω)/(1+ω).
         scale = (1 + omega)[None, :]  # (1, L')
-        Pc = P.conj()
         two_dt = (2.0 / dt)[:, None, None] * (1 - omega)[None, None, :]  # (H, 1, L')
-        den = two_dt - w[:, :, None] * scale[:, None, :]  # (H, N/2, L')
-        den_c = two_dt - w.conj()[:, :, None] * scale[:, None, :]  # the conjugate half
-
-        def cauchy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-            # Σ_n a_n b_n / ((2/Δ)(1-ω) - Λ_n (1+ω)), both halves of each conjugate pair
-            num = (a * b)[:, :, None]  # (H, N/2, 1)
-            return (num / den + num.conj() / den_c).sum(dim=1)  # (H, L')
-
-        k_cb = cauchy(C, B)  # C̃ R B
-        k_cp = cauchy(C, P)  # C̃ R P
-        k_pb = cauchy(Pc, B)  # P* R B
-        k_pp = cauchy(Pc, P)  # P* R P
+        r = 1.0 / (two_dt - w[:, :, None] * scale[:, None, :])  # (H, N/2, L')
+        r_c = 1.0 / (two_dt - w.conj()[:, :, None] * scale[:, None, :])  # conjugate half
+        # the four Cauchy sums Σ_n a_n b_n r_n(ω) (+ conjugate half) as one batched matmul
+        Pc = P.conj()
+        ab = torch.stack([C * B, C * P, Pc * B, Pc * P], dim=1)  # (H, 4, N/2)
+        k4 = torch.bmm(ab, r) + torch.bmm(ab.conj(), r_c)  # (H, 4, L')
+        k_cb, k_cp, k_pb, k_pp = k4.unbind(dim=1)  # C̃RB, C̃RP, P*RB, P*RP: (H, L') each
         k_f = 2 * (k_cb - scale * k_cp * k_pb / (1 + scale * k_pp))  # (H, L')
         K = torch.fft.irfft(k_f, n=Lm)  # (H, l_max)
         return K[:, :L]
