@@ -181,3 +181,19 @@ def test_cli_reports_user_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["cv", str(project.root)])
     assert result.exit_code == 2
     assert "row 2" in result.output and "D5" in result.output
+
+
+def test_train_one_model_then_predict(tmp_path: Path) -> None:
+    project = make_token_project(
+        tmp_path, np.random.default_rng(5), per_class=8, train={"tokens": "mean", "epochs": 3}
+    )
+    result = CliRunner().invoke(app, ["train", str(project.root), "--name", "final"])
+    assert result.exit_code == 0, result.output
+    run = next((project.root / "runs").glob("*_final"))
+    assert [p.name for p in (run / "checkpoints").iterdir()] == ["pooled_3class_fold0.pt"]
+    history = json.loads((run / "history.json").read_text())
+    assert len(history["history"]) == 3
+    result = CliRunner().invoke(app, ["predict", str(run), str(project.root)])
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(next((project.root / "runs").glob("*_predict")) / "predictions.csv")
+    assert len(preds) == 24 and set(preds["method"]) == {"pooled"}
