@@ -10,12 +10,14 @@ from painscope.config.project import (
     load_config,
     parse_config,
 )
+from painscope.config.train import TrainConfig
 
 __all__ = [
     "CONFIG_NAME",
     "ExtractConfig",
     "PoseConfig",
     "ProjectConfig",
+    "TrainConfig",
     "config_hash",
     "config_template",
     "from_dict",

@@ -12,6 +12,7 @@ from typing import Any
 from painscope.config.base import from_dict, yaml_section
 from painscope.config.extract import ExtractConfig
 from painscope.config.pose import PoseConfig
+from painscope.config.train import TrainConfig
 from painscope.errors import ConfigError
 
 CONFIG_NAME = "painscope.yaml"
@@ -20,6 +21,7 @@ CONFIG_NAME = "painscope.yaml"
 STAGES: dict[str, tuple[type, str]] = {
     "extract": (ExtractConfig, "painscope extract: video -> token maps"),
     "pose": (PoseConfig, "pose baseline: pose files -> B-SOiD motifs -> per-clip histograms"),
+    "train": (TrainConfig, "painscope train / cv / predict / drugtest: the ViS4mer classifier"),
 }
 
 

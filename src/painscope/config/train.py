@@ -1,0 +1,120 @@
+"""Settings of ``painscope train`` / ``cv`` / ``predict`` / ``drugtest``: the ViS4mer classifier.
+
+Defaults are the paper's (= ViS4mer's, see ``reference/SPEC.md``): AdamW, lr 1e-3,
+weight decay 0.01, batch 16, d_model 1024, 3 layers, dropout 0.2, learning rate × 0.2
+after 10 epochs without improvement of the validation accuracy, 200 epochs, focal loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from painscope.config.base import setting
+from painscope.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How token sequences become a pain-state classifier (see docs/classifier.md)."""
+
+    scheme: str = setting(
+        "15class",
+        "Label scheme: 15class or 3class (paper Table 2), or the name of any manifest column\n"
+        "(its distinct values become the classes).",
+    )
+    source: Literal["auto", "tokens", "features"] = setting(
+        "auto",
+        "Where each video's sequence comes from: tokens = the token store written by\n"
+        "`painscope extract`; features = the array file named in the manifest's `features`\n"
+        "column (n_clips x D, .npy/.npz/.csv); auto = features when that column exists.",
+    )
+    tokens: Literal["all", "block", "mean"] = setting(
+        "block",
+        "Token view: all = every token of every clip (the paper's 'Ours');\n"
+        "block = the k x k block with the greatest response per clip ('Ours+Mask');\n"
+        "mean = one pooled token per clip.",
+    )
+    block_size: int = setting(3, "Side k of the masked block, in tokens (tokens: block).")
+    n_clips: int = setting(
+        200,
+        "Every video is resampled to this many clips (ViS4mer's rule: fewer clips are repeated\n"
+        "by even index stepping; more are subsampled - a random sorted subset per epoch when\n"
+        "training, evenly spaced when evaluating).",
+    )
+    model: Literal["s4", "s4d"] = setting(
+        "s4", "State-space layer: s4 (NPLR / HiPPO-LegS, as in ViS4mer) or s4d (diagonal)."
+    )
+    d_model: int = setting(1024, "Width of the first ViS4mer block (halved after each block).")
+    n_layers: int = setting(3, "Number of S4 blocks (each halves sequence length and width).")
+    d_state: int = setting(64, "S4 state size N (N/2 complex conjugate pairs are kept).")
+    dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
+    loss: Literal["focal", "cross_entropy"] = setting(
+        "focal", "focal (Lin et al. 2017, the paper's choice) or cross_entropy (ViS4mer's)."
+    )
+    focal_gamma: float = setting(2.0, "Focal loss gamma (0 = cross-entropy).")
+    focal_alpha: Literal["none", "balanced"] = setting(
+        "none", "Focal loss per-class weight: none, or balanced (inverse class frequency)."
+    )
+    lr: float = setting(1e-3, "AdamW learning rate (all parameters).")
+    weight_decay: float = setting(
+        0.01, "AdamW weight decay (S4's A, P, B and log_dt always get 0, see SPEC §3)."
+    )
+    batch_size: int = setting(16, "Videos per training batch.")
+    epochs: int = setting(
+        200, "Training epochs; the epoch with the best validation accuracy is kept."
+    )
+    plateau_factor: float = setting(0.2, "ReduceLROnPlateau: factor the learning rate is cut by.")
+    plateau_patience: int = setting(
+        10, "ReduceLROnPlateau: epochs without better validation accuracy before a cut."
+    )
+    n_folds: int = setting(8, "Cross-validation folds (round i: test fold i, validate fold i+1).")
+    group_by: Literal["video", "mouse_id"] = setting(
+        "video",
+        "video = split videos (the paper's protocol; one mouse can sit in train and test);\n"
+        "mouse_id = no mouse in two folds (StratifiedGroupKFold). Recorded in every output.",
+    )
+    baseline: bool = setting(
+        True, "Also run mean-pooled features + logistic regression on the same folds."
+    )
+    relevance: bool = setting(True, "Save per-clip relevance (gradient x input) for test videos.")
+    n_bootstrap: int = setting(
+        1000, "Bootstrap resamples (over videos) for 95% confidence intervals."
+    )
+    seed: int = setting(0, "Random seed (folds, initialisation, batches, bootstrap).")
+    device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.block_size >= 1, f"train.block_size must be >= 1, got {self.block_size}"),
+            (self.n_clips >= 1, f"train.n_clips must be >= 1, got {self.n_clips}"),
+            (self.d_model >= 2**self.n_layers, "train.d_model must be >= 2 ** n_layers"),
+            (self.n_layers >= 1, f"train.n_layers must be >= 1, got {self.n_layers}"),
+            (
+                self.d_state >= 2 and self.d_state % 2 == 0,
+                f"train.d_state must be an even number >= 2, got {self.d_state}",
+            ),
+            (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
+            (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
+            (self.lr > 0, f"train.lr must be > 0, got {self.lr}"),
+            (self.weight_decay >= 0, f"train.weight_decay must be >= 0, got {self.weight_decay}"),
+            (self.batch_size >= 1, f"train.batch_size must be >= 1, got {self.batch_size}"),
+            (self.epochs >= 1, f"train.epochs must be >= 1, got {self.epochs}"),
+            (
+                0 < self.plateau_factor < 1,
+                f"train.plateau_factor must lie in (0, 1), got {self.plateau_factor}",
+            ),
+            (self.plateau_patience >= 0, "train.plateau_patience must be >= 0"),
+            (self.n_folds >= 3, f"train.n_folds must be >= 3, got {self.n_folds}"),
+            (self.n_bootstrap >= 0, "train.n_bootstrap must be >= 0"),
+            (bool(self.scheme), "train.scheme is empty"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message, fix="see the comments in painscope.yaml")
+        if self.n_clips // 2**self.n_layers < 1:
+            raise ConfigError(
+                f"train.n_clips={self.n_clips} is too short for {self.n_layers} layers "
+                "(each halves the sequence)",
+                fix="raise n_clips or lower n_layers",
+            )

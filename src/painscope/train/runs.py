@@ -1,0 +1,147 @@
+"""Run folders and the inputs every classifier job shares (project, manifest, sources)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from painscope.config.base import config_hash, to_dict
+from painscope.config.project import ProjectConfig, load_config
+from painscope.config.train import TrainConfig
+from painscope.errors import PainscopeError
+from painscope.io.atomic import atomic_write_text
+from painscope.manifest import Manifest, VideoEntry, read_manifest
+from painscope.project import Project, open_project
+from painscope.train.schemes import safe_name, scheme_labels
+from painscope.train.sources import ArrayFileSource, SequenceSource, TokenStoreSource
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where a classifier job reads from: project folder, its settings and manifest."""
+
+    root: Path
+    config: ProjectConfig
+    manifest: Manifest
+
+
+def open_inputs(project: Project | Path | str, manifest: Path | str | None = None) -> Inputs:
+    """A project folder (or a manifest CSV whose folder is the project) and its manifest.
+
+    Video files need not exist: the classifier reads features only.
+    """
+    path = project.root if isinstance(project, Project) else Path(project)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        root, manifest_path = path.parent, path
+    else:
+        root = open_project(path).root
+        manifest_path = Path(manifest) if manifest is not None else root / "manifest.csv"
+    return Inputs(
+        root=root,
+        config=load_config(root / "painscope.yaml"),
+        manifest=read_manifest(manifest_path, root, check_files=False),
+    )
+
+
+def default_source(inputs: Inputs, config: TrainConfig) -> SequenceSource:
+    """The token store of the project's extract settings, or the manifest's ``features`` files."""
+    has_column = any(e.extra.get("features") for e in inputs.manifest)
+    if config.source == "features" or (config.source == "auto" and has_column):
+        return ArrayFileSource(inputs.root)
+    key = config_hash(inputs.config.extract)
+    folder = Project(inputs.root).features_dir(key)
+    return TokenStoreSource(folder, config.tokens, config.block_size)
+
+
+def training_entries(manifest: Manifest) -> list[VideoEntry]:
+    """Rows used for training and CV: those without a treatment ``group``."""
+    entries = [e for e in manifest if not e.group]
+    if not entries:
+        raise PainscopeError(
+            f"{manifest.path}: every row has a 'group' value, none is left to train on",
+            fix="leave 'group' empty for untreated videos (group marks drug-test videos)",
+        )
+    return entries
+
+
+def soft_label(entry: VideoEntry, scheme: str) -> str:
+    """The row's label under ``scheme``, or '' when it has none (prediction only)."""
+    try:
+        return scheme_labels([entry], scheme)[0][0]
+    except PainscopeError:
+        return ""
+
+
+def make_run_dir(root: Path, name: str) -> Path:
+    """``root/runs/<YYYY-mm-dd_HHMMSS>_<name>`` (a suffix is added if it exists)."""
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    base = Path(root) / "runs" / f"{stamp}_{safe_name(name)}"
+    run, i = base, 1
+    while run.exists():
+        i += 1
+        run = base.with_name(f"{base.name}-{i}")
+    run.mkdir(parents=True)
+    return run
+
+
+def write_run_config(
+    run_dir: Path,
+    command: str,
+    inputs: Inputs,
+    config: TrainConfig,
+    sources: Sequence[SequenceSource],
+    **extra: Any,
+) -> None:
+    """``config.yaml``: resolved settings of every stage used, the sources and the version."""
+    import yaml
+
+    from painscope import __version__
+
+    payload: dict[str, Any] = {
+        "painscope_version": __version__,
+        "command": command,
+        "project": str(inputs.root),
+        "manifest": str(inputs.manifest.path),
+        "extract": to_dict(inputs.config.extract),
+        "extract_key": config_hash(inputs.config.extract),
+        "train": to_dict(config),
+        "sources": [getattr(s, "spec", {"name": s.name}) for s in sources],
+        **extra,
+    }
+    atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(payload, sort_keys=False))
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Strict JSON: NaN and ±inf become null."""
+    text = json.dumps(_clean(payload), indent=1, default=_json_default, allow_nan=False)
+    atomic_write_text(path, text)
+
+
+def _clean(value: Any) -> Any:
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):
+        return _clean(value.tolist())
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value)}")

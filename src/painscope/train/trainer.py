@@ -1,0 +1,181 @@
+"""Training one ViS4mer: AdamW, focal loss, ReduceLROnPlateau on validation accuracy.
+
+The original ViS4mer code steps ``ReduceLROnPlateau`` with validation accuracy but in
+the default mode 'min', so the rate drops when accuracy stops *falling* (SPEC §4).
+Here it runs in mode 'max' on validation accuracy. The kept model is the epoch with
+the best validation accuracy (ties: lower validation loss, then earlier epoch).
+Reproducible on CPU for a given seed (initialisation, batch order, dropout).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from painscope.config.train import TrainConfig
+from painscope.models.focal import focal_loss
+from painscope.models.vis4mer import ViS4mer, ViS4merConfig
+from painscope.train.data import batch_tensor
+from painscope.train.optim import make_optimizer
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def model_config(
+    config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int
+) -> ViS4merConfig:
+    return ViS4merConfig(
+        d_input=d_input,
+        n_classes=n_classes,
+        l_max=config.n_clips * tokens_per_clip,
+        d_model=config.d_model,
+        n_layers=config.n_layers,
+        d_state=config.d_state,
+        dropout=config.dropout,
+        mode=config.model,
+    )
+
+
+@dataclass
+class FitResult:
+    model: ViS4mer
+    best_epoch: int
+    best_val_accuracy: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def class_weights(y: np.ndarray, n_classes: int) -> torch.Tensor:
+    """Inverse-frequency α for focal loss (classes absent from training get weight 0)."""
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    w = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / n_classes, 0.0)
+    return torch.tensor(w, dtype=torch.float32)
+
+
+def _loss(
+    config: TrainConfig, logits: torch.Tensor, y: torch.Tensor, alpha: torch.Tensor | None
+) -> torch.Tensor:
+    gamma = config.focal_gamma if config.loss == "focal" else 0.0
+    return focal_loss(logits, y, gamma=gamma, alpha=alpha)
+
+
+@torch.no_grad()
+def predict_proba(
+    model: ViS4mer,
+    seqs: Sequence[np.ndarray],
+    tokens_per_clip: int,
+    n_clips: int,
+    batch_size: int = 16,
+) -> np.ndarray:
+    """Class probabilities (n_videos, n_classes); evaluation resampling (evenly spaced)."""
+    device = next(model.parameters()).device
+    model.eval()
+    out = []
+    for start in range(0, len(seqs), batch_size):
+        x = batch_tensor(seqs[start : start + batch_size], tokens_per_clip, n_clips)
+        out.append(torch.softmax(model(torch.from_numpy(x).to(device)), -1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.config.n_classes))
+
+
+def fit(
+    config: TrainConfig,
+    train_seqs: Sequence[np.ndarray],
+    train_y: np.ndarray,
+    val_seqs: Sequence[np.ndarray],
+    val_y: np.ndarray,
+    n_classes: int,
+    *,
+    tokens_per_clip: int = 1,
+    seed: int = 0,
+    description: str = "train",
+    progress: bool = True,
+) -> FitResult:
+    """Train one ViS4mer and return it at its best validation epoch.
+
+    Parameters
+    ----------
+    train_seqs, val_seqs : sequences of shape (n_tokens, D), any length
+    train_y, val_y : int class indices
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    device = resolve_device(config.device)
+    d_input = int(train_seqs[0].shape[1])
+    model = ViS4mer(model_config(config, d_input, n_classes, tokens_per_clip)).to(device)
+    optimizer = make_optimizer(model, config.lr, config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
+    )
+    alpha = (
+        class_weights(train_y, n_classes).to(device) if config.focal_alpha == "balanced" else None
+    )
+    val_x = torch.from_numpy(batch_tensor(val_seqs, tokens_per_clip, config.n_clips)).to(device)
+    val_t = torch.from_numpy(np.asarray(val_y, dtype=np.int64)).to(device)
+    best: tuple[float, float, int] = (-1.0, float("inf"), -1)
+    best_state: dict[str, Any] = {}
+    history: list[dict[str, float]] = []
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} {task.fields[info]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not progress, transient=True) as bar:
+        task = bar.add_task(description, total=config.epochs, info="")
+        for epoch in range(config.epochs):
+            model.train()
+            order = rng.permutation(len(train_seqs))
+            total, n_seen = 0.0, 0
+            for start in range(0, len(order), config.batch_size):
+                idx = order[start : start + config.batch_size]
+                x = batch_tensor([train_seqs[i] for i in idx], tokens_per_clip, config.n_clips, rng)
+                y = torch.from_numpy(np.asarray(train_y)[idx].astype(np.int64)).to(device)
+                logits = model(torch.from_numpy(x).to(device))
+                loss = _loss(config, logits, y, alpha)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(idx)
+                n_seen += len(idx)
+            model.eval()
+            with torch.no_grad():
+                val_logits = torch.cat(
+                    [
+                        model(val_x[s : s + config.batch_size])
+                        for s in range(0, len(val_x), config.batch_size)
+                    ]
+                )
+                val_loss = float(_loss(config, val_logits, val_t, None))
+                val_acc = float((val_logits.argmax(-1) == val_t).float().mean())
+            scheduler.step(val_acc)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": total / max(n_seen, 1),
+                    "val_loss": val_loss,
+                    "val_accuracy": val_acc,
+                    "lr": optimizer.param_groups[0]["lr"],
+                }
+            )
+            if (val_acc, -val_loss) > (best[0], -best[1]):
+                best = (val_acc, val_loss, epoch)
+                best_state = copy.deepcopy(model.state_dict())
+            bar.update(
+                task,
+                advance=1,
+                info=f"loss {total / max(n_seen, 1):.3f} val loss {val_loss:.3f} "
+                f"val acc {val_acc:.3f} (best {best[0]:.3f} @ {best[2]})",
+            )
+    model.load_state_dict(best_state)
+    model.eval()
+    return FitResult(model=model, best_epoch=best[2], best_val_accuracy=best[0], history=history)
