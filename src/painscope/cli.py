@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "painscope.commands.project",
     "painscope.commands.extract",
     "painscope.commands.bench",
+    "painscope.commands.simulate",
 )
 
 

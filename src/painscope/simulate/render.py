@@ -74,9 +74,10 @@ class Camera:
         if self.view == "bottom":
             return np.stack([x * sx, y * sy], axis=-1), np.full(x.shape, sx)
         k = CAMERA_DISTANCE_CM / (CAMERA_DISTANCE_CM + y)
-        eye_z = self.cage_cm[1] / 2
+        eye_z = 3.0  # camera height (cm); the near floor edge sits 6 % above the frame bottom
+        row0 = 0.94 * self.height - eye_z * sy
         col = self.width / 2 + (x - self.cage_cm[0] / 2) * sx * k
-        row = self.height / 2 - (z - eye_z) * sy * k
+        row = row0 - (z - eye_z) * sy * k
         return np.stack([col, row], axis=-1), sx * k
 
 
