@@ -33,7 +33,9 @@ def simulate_command(
     treated: bool = typer.Option(
         True, help="Include the drug-test groups (SNI/formalin + GBA or saline)."
     ),
-    crf: int = typer.Option(18, help="H.264 quality (x264 CRF; lower = better, 0 = lossless luma)."),
+    crf: int = typer.Option(
+        18, help="H.264 quality (x264 CRF; lower = better, 0 = lossless luma)."
+    ),
     workers: int = typer.Option(1, help="Videos rendered in parallel (output is the same)."),
     overwrite: bool = typer.Option(False, help="Replace a simulated project already in OUT."),
 ) -> None:

@@ -75,7 +75,7 @@ TIME_COURSES: dict[tuple[str, str], PainLevels] = {
     ("SNI", "D7"): PainLevels(lick=0.1, guard=0.9, asym=0.9, hypo=0.25),
     ("SNI", "D14"): PainLevels(lick=0.08, guard=0.8, asym=0.8, hypo=0.15),
     ("SNI", "D21"): PainLevels(lick=0.06, guard=0.7, asym=0.7, hypo=0.1),
-    ("control", "D3"): PainLevels(lick=0.0, guard=0.1, asym=0.05, hypo=0.3),
+    ("control", "D3"): PainLevels(lick=0.0, guard=0.1, asym=0.05, hypo=0.45),
     ("control", "D7"): PainLevels(lick=0.0, guard=0.02, asym=0.0, hypo=0.05),
 }
 

@@ -187,9 +187,9 @@ def landmarks_3d(pose: PoseSeries, traits: MouseTraits) -> np.ndarray:
         )
     ):
         width = (0.12 if i < 2 else 0.15) * L * traits.girth
-        lateral = side * width
+        lateral: np.ndarray | float = side * width
         if name == "left_hindpaw":
-            lateral = lateral * (1.0 - 0.6 * pose.tuck)
+            lateral = side * width * (1.0 - 0.6 * pose.tuck)
         xy, z, ang = place(s, lateral, z0=0.0)
         body_dir = np.stack([np.cos(pose.heading + ang), np.sin(pose.heading + ang)], axis=1)
         xy = xy + body_dir * pose.paw_shift[:, i : i + 1]

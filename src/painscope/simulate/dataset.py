@@ -77,7 +77,9 @@ PRESETS: dict[str, Preset] = {
         "paper",
         "the paper's Table 2 class sizes (615 videos of 147 mice) + its drug test (35 videos)",
         (
-            Cohort("formalin", 56, (*_all(56, "D0", "1min", "2h"), *_all(28, "D3", "D5", "D7", "D14"))),
+            Cohort(
+                "formalin", 56, (*_all(56, "D0", "1min", "2h"), *_all(28, "D3", "D5", "D7", "D14"))
+            ),
             Cohort("SNI", 60, (*_all(60, "D0", "D3"), *_all(31, "D7", "D14", "D21"))),
             Cohort("control", 31, (*_all(31, "D0"), *_all(30, "D3", "D7", "D14"), ("D21", 18))),
             Cohort("SNI", 13, (("D7", 13),), group="GBA"),
@@ -214,7 +216,11 @@ def simulate_pose(
     traits = mouse_traits(seed, spec.mouse_index)
     rng_states, rng_motion, *_ = _video_rngs(seed, spec)
     levels = pain_levels(
-        spec.condition, spec.timepoint, group=spec.group, effect=effect, sensitivity=traits.sensitivity
+        spec.condition,
+        spec.timepoint,
+        group=spec.group,
+        effect=effect,
+        sensitivity=traits.sensitivity,
     )
     mood = float(np.exp(rng_states.normal(0.0, 0.15)))  # day-to-day activity, label-free
     states = sample_states(n_frames, fps, levels, rng_states, activity=traits.activity * mood)
@@ -283,9 +289,13 @@ def simulate_video(
     video = out_dir / "videos" / f"{spec.stem}.mp4"
     with H264Writer(video, camera.width, camera.height, fps, crf=crf) as writer:
         for t in range(n_frames):
-            writer.write(renderer.render(t / fps, xy[t], float(body_scale[t]), paw_z[t], sim.traits))
+            writer.write(
+                renderer.render(t / fps, xy[t], float(body_scale[t]), paw_z[t], sim.traits)
+            )
     h5, csv = write_dlc_pose(out_dir / "pose" / spec.stem, xy, LANDMARKS)
-    labels = write_labels(out_dir / "labels" / f"{spec.stem}.csv", fps, sim.labels(), sim.speed_cm_s)
+    labels = write_labels(
+        out_dir / "labels" / f"{spec.stem}.csv", fps, sim.labels(), sim.speed_cm_s
+    )
     return SimulatedVideo(spec, video, h5, csv, labels, n_frames, sim.levels, sim.shares())
 
 
@@ -435,9 +445,7 @@ def simulate_dataset(
         "treated": treated,
         "crf": crf,
     }
-    mice = {
-        v.spec.mouse_id: asdict(mouse_traits(seed, v.spec.mouse_index)) for v in videos
-    }
+    mice = {v.spec.mouse_id: asdict(mouse_traits(seed, v.spec.mouse_index)) for v in videos}
     per_video = [
         {
             "video": v.video.relative_to(out).as_posix(),

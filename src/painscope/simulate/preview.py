@@ -78,7 +78,9 @@ def example_frame(
     else:
         raise RuntimeError(f"no {behaviour} bout found for {condition} {timepoint}")
     *_, rng_clutter, rng_light, rng_noise = _video_rngs(seed, spec)
-    background = add_clutter(make_rig(camera, np.random.default_rng(_seed(seed, 0))), camera, rng_clutter)
+    background = add_clutter(
+        make_rig(camera, np.random.default_rng(_seed(seed, 0))), camera, rng_clutter
+    )
     renderer = FrameRenderer(background, camera, sample_lighting(rng_light), rng_noise)
     xy, scale = camera.project(sim.points[t])
     paw_z = sim.points[t, [INDEX[n] for n in LANDMARKS if n.endswith("paw")], 2]

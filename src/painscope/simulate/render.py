@@ -91,7 +91,7 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -
 def make_rig(camera: Camera, rng: np.random.Generator) -> np.ndarray:
     """The cage as the camera sees it, shared by every video of a data set (float32 RGB)."""
     h, w = camera.height, camera.width
-    sx, sy = camera.px_per_cm
+    sx = camera.px_per_cm[0]
     img = np.empty((h, w, 3), np.float32)
     base = np.array([196.0, 192.0, 184.0] if camera.view == "bottom" else [214.0, 214.0, 210.0])
     texture = 9.0 * _smooth_noise(rng, (h, w), 24) + 4.0 * _smooth_noise(rng, (h, w), 6)
@@ -135,7 +135,10 @@ def add_clutter(rig: np.ndarray, camera: Camera, rng: np.random.Generator) -> np
         color = (shade, shade * 0.9, shade * 0.75)
         cv2.circle(img, c, int(rng.uniform(0.4, 1.2) * _ONE), color, -1, cv2.LINE_AA, _SHIFT)
     for _ in range(int(rng.integers(1, 6))):  # droppings
-        c = (int(rng.uniform(0.05, 0.95) * w * _ONE), int(rng.uniform(max(lo_row, 4), h - 4) * _ONE))
+        c = (
+            int(rng.uniform(0.05, 0.95) * w * _ONE),
+            int(rng.uniform(max(lo_row, 4), h - 4) * _ONE),
+        )
         axes = (int(0.25 * sx * _ONE), int(0.11 * sx * _ONE))
         angle = float(rng.uniform(0, 180))
         cv2.ellipse(img, c, axes, angle, 0, 360, (62, 50, 40), -1, cv2.LINE_AA, _SHIFT)
@@ -202,7 +205,9 @@ def draw_mouse(
     _segment_ellipse(img, p["neck"], p["snout"], 0.06 * head_len + 1.0, 0.09 * L, fur)
     for name in ("left_ear", "right_ear"):
         cv2.circle(img, _pt(p[name]), round(0.045 * L * _ONE), ear, -1, cv2.LINE_AA, _SHIFT)
-    cv2.circle(img, _pt(p["snout"]), round(max(0.02 * L, 1.0) * _ONE), NOSE, -1, cv2.LINE_AA, _SHIFT)
+    cv2.circle(
+        img, _pt(p["snout"]), round(max(0.02 * L, 1.0) * _ONE), NOSE, -1, cv2.LINE_AA, _SHIFT
+    )
     if view == "bottom":
         draw_paws()  # seen through the glass floor
 

@@ -10,6 +10,7 @@ movement and sleap-io read them.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -33,9 +34,7 @@ class H264Writer:
     crf : x264 constant rate factor (0 = lossless luma; 18 looks transparent).
     """
 
-    def __init__(
-        self, path: Path, width: int, height: int, fps: float, *, crf: int = 18
-    ) -> None:
+    def __init__(self, path: Path, width: int, height: int, fps: float, *, crf: int = 18) -> None:
         import av
 
         self.path = Path(path)
@@ -111,7 +110,7 @@ def write_dlc_pose(
     """Write ``<stem>DLC_sim.h5`` and ``.csv``; returns both paths.
 
     Coordinates are rounded to ``decimals`` so the .h5 and .csv hold the same numbers.
-    The .h5 is written without HDF5 timestamps, so equal poses give equal bytes.
+    The .h5 carries no HDF5 timestamps, so equal poses give equal bytes.
     """
     import pandas as pd
 
@@ -121,9 +120,37 @@ def write_dlc_pose(
     with atomic_path(h5) as tmp:
         with pd.HDFStore(tmp, mode="w") as store:
             store.put(H5_KEY, df, format="table", track_times=False)
+        _clear_hdf5_timestamps(tmp)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp, float_format=f"%.{decimals}f")
     return h5, csv
+
+
+# A version-1 HDF5 object-header "modification time" message (type 0x12, 8 bytes):
+# type, size, flags, 3 reserved | version 1, 3 reserved, seconds since 1970 (little endian).
+_MTIME_MESSAGE = re.compile(rb"\x12\x00\x08\x00\x00\x00\x00\x00\x01\x00\x00\x00(.{4})", re.DOTALL)
+
+
+def _clear_hdf5_timestamps(path: Path) -> int:
+    """Zero the object modification times PyTables writes on groups despite ``track_times``.
+
+    Only version-1 object headers (PyTables' default, no checksums) hold this message
+    layout; a match is changed only when its value is a recent time, so array data that
+    happens to look alike is left alone. Returns the number of timestamps cleared.
+    """
+    import time
+
+    data = bytearray(Path(path).read_bytes())
+    now = time.time()
+    cleared = 0
+    for match in _MTIME_MESSAGE.finditer(bytes(data)):
+        seconds = int.from_bytes(match.group(1), "little")
+        if now - 30 * 86400 < seconds < now + 86400:
+            data[match.start(1) : match.end(1)] = b"\x00\x00\x00\x00"
+            cleared += 1
+    if cleared:
+        Path(path).write_bytes(bytes(data))
+    return cleared
 
 
 def write_labels(path: Path, fps: float, labels: list[str], speed_cm_s: np.ndarray) -> Path:
