@@ -119,7 +119,7 @@ def write_dlc_pose(
     csv = stem.with_name(f"{stem.name}{SCORER}.csv")
     with atomic_path(h5) as tmp:
         with pd.HDFStore(tmp, mode="w") as store:
-            store.put(H5_KEY, df, format="table", track_times=False)
+            store.put(H5_KEY, df, format="table", track_times=False, complevel=4, complib="zlib")
         _clear_hdf5_timestamps(tmp)
     with atomic_path(csv) as tmp:
         df.to_csv(tmp, float_format=f"%.{decimals}f")
