@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "painscope.commands.pose",
     "painscope.commands.demo",
     "painscope.commands.classify",
+    "painscope.commands.simulate",
 )
 
 
@@ -70,7 +71,3 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()
