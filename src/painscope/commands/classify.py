@@ -72,16 +72,28 @@ def cv_command(
     baseline: bool = typer.Option(
         None, "--baseline/--no-baseline", help="Also run logistic regression."
     ),
+    method: list[str] = typer.Option(
+        None,
+        "--method",
+        help="Methods to compare on the same folds (repeat): ours_mask, ours, pooled, raw, "
+        "raw_mask, pose, features. Default: the train.tokens view of the token store.",
+    ),
     name: str = NAME,
 ) -> None:
     """Cross-validate the classifier (8 folds: test i, validate i+1, train the rest)."""
     from painscope.train.cv import run_cv
+    from painscope.train.methods import build_sources
+    from painscope.train.runs import open_inputs
 
     config = _train_config(
         project, group_by=group_by, epochs=epochs, tokens=tokens, baseline=baseline,
         scheme=scheme[0] if scheme else None,
     )  # fmt: skip
-    run = run_cv(project, config, schemes=scheme or None, name=name or "cv")
+    sources = None
+    if method:
+        inputs = open_inputs(project)
+        sources = build_sources(inputs.root, inputs.config, method, config)
+    run = run_cv(project, config, sources, schemes=scheme or None, name=name or "cv")
     _summary(run)
     console.print(f"cross-validation run: [bold]{run}[/]")
 
