@@ -57,9 +57,9 @@ def make_run_folder(
     ]
     videos["timepoint"] = [lab.split(" ")[-1] for lab in videos["label15"]]
     videos["fold"] = rng.permutation(np.arange(n_videos) % N_FOLDS)
-    videos[["video_id", "mouse_id", "label15", "fold"]].rename(
-        columns={"label15": "label"}
-    ).to_csv(root / "folds.csv", index=False)
+    videos[["video_id", "mouse_id", "label15", "fold"]].rename(columns={"label15": "label"}).to_csv(
+        root / "folds.csv", index=False
+    )
 
     config = {
         "painscope_version": "0.1.0",
@@ -75,9 +75,7 @@ def make_run_folder(
         skill = METHOD_SKILL.get(method, 0.3)
         metrics[method] = {}
         for scheme, names in (("15class", CLASSES_15), ("3class", CLASSES_3)):
-            true = [
-                lab if scheme == "15class" else _three_of(lab) for lab in videos["label15"]
-            ]
+            true = [lab if scheme == "15class" else _three_of(lab) for lab in videos["label15"]]
             k = len(names)
             logits = rng.normal(0, 1, (n_videos, k))
             idx = np.array([names.index(t) for t in true])
@@ -124,11 +122,15 @@ def make_run_folder(
             shares = {"no pain": no_pain, "inflammatory": 0.1, "neuropathic": 0.9 - no_pain}
             ci = {c: [max(0.0, s - 0.15), min(1.0, s + 0.15)] for c, s in shares.items()}
             groups[name] = {"n_videos": n, "shares": shares, "ci": ci}
-        test = {"name": "chi-squared (groups × predicted class)", "statistic": 11.2, "p_value": 0.004}
+        test = {
+            "name": "chi-squared (groups × predicted class)",
+            "statistic": 11.2,
+            "p_value": 0.004,
+        }
         (root / "drugtest.json").write_text(json.dumps({"groups": groups, "test": test}))
-        pd.DataFrame(
-            [{"group": g, **v["shares"]} for g, v in groups.items()]
-        ).to_csv(root / "drugtest.csv", index=False)
+        pd.DataFrame([{"group": g, **v["shares"]} for g, v in groups.items()]).to_csv(
+            root / "drugtest.csv", index=False
+        )
     return root
 
 
@@ -150,9 +152,7 @@ def _metrics(
                 ),
             }
         )
-    prec, rec, f1s, sup = precision_recall_fscore_support(
-        t, p, labels=names, zero_division=0
-    )
+    prec, rec, f1s, sup = precision_recall_fscore_support(t, p, labels=names, zero_division=0)
     counts = pd.Series(true).value_counts()
     qwk = {
         cond: {w: float(rng.uniform(0.05, 0.6)) for w in ("D0-D3", "D3-D7", "D7-D21", "overall")}
