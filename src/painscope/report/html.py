@@ -123,10 +123,9 @@ def render_table(table: tables.Table) -> str:
     body = []
     for row in table.rows:
         cells = []
-        for i, cell in enumerate(row):
-            tag = "th" if i == 0 and False else "td"
+        for cell in row:
             detail = f"<small>{_esc(cell.detail)}</small>" if cell.detail else ""
-            cells.append(f"<{tag}>{_esc(cell.main)}{detail}</{tag}>")
+            cells.append(f"<td>{_esc(cell.main)}{detail}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table id="tab-{_esc(table.name)}"><caption>{_esc(table.caption)}</caption>'
