@@ -279,7 +279,13 @@ def embed_2d(x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
 
         perplexity = float(min(30, max(5, n // 4)))
         pts = TSNE(
-            n_components=2, perplexity=perplexity, init="pca", random_state=seed, max_iter=500
+            n_components=2,
+            perplexity=perplexity,
+            init="pca",
+            random_state=seed,
+            max_iter=500,
+            # exact gradients are faster than Barnes-Hut below a few hundred points
+            method="exact" if n <= 300 else "barnes_hut",
         ).fit_transform(x)
         return np.asarray(pts), "t-SNE"
     from sklearn.decomposition import PCA

@@ -54,7 +54,7 @@ RC = {
     "axes.grid": False,
     "figure.dpi": 100,
     "savefig.dpi": 150,
-    "savefig.bbox": "tight",
+    "savefig.bbox": "standard",  # constrained layout already fits; "tight" costs a draw
     "svg.fonttype": "none",  # keep text as text in SVG so journals can edit it
     "svg.hashsalt": "painscope",  # deterministic SVG ids
     "image.cmap": SEQUENTIAL_CMAP,
