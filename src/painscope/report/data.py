@@ -259,7 +259,8 @@ def confusion(e: Mapping[str, Any] | None) -> tuple[np.ndarray, list[str]] | Non
     value = e.get("confusion") if e else None
     names = classes(e)
     if isinstance(value, dict):
-        names = [str(c) for c in value.get("labels", value.get("classes", names))]
+        labels = value.get("labels", value.get("classes")) or names
+        names = [str(c) for c in labels]
         value = value.get("matrix")
     if value is None:
         return None
@@ -382,7 +383,9 @@ def drug_groups(run: Run) -> list[DrugGroup]:
         if not isinstance(g, dict) or not isinstance(g.get("shares"), dict):
             continue
         shares = {str(c): as_fraction(v) for c, v in g["shares"].items()}
-        ci_raw = g.get("ci") if isinstance(g.get("ci"), dict) else {}
+        ci_raw = g.get("ci")
+        if not isinstance(ci_raw, dict):
+            ci_raw = {}
         ci = {}
         for c, pair in ci_raw.items():
             if isinstance(pair, list | tuple) and len(pair) == 2:

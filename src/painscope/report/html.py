@@ -425,8 +425,10 @@ def _pick_videos(rows: pd.DataFrame, n: int) -> pd.DataFrame:
 def _section_embedding(b: _Builder) -> str:
     run = b.run
     method = data.primary_method(run)
-    parts = []
-    for s in data.schemes(run) if method else []:
+    parts: list[str] = []
+    if method is None:
+        return _note("No results to embed.")
+    for s in data.schemes(run):
         rows = data.video_predictions(run, method, s)
         probs = data.probabilities(rows) if rows is not None else None
         if rows is None or probs is None or len(rows) < 3:

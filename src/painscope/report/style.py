@@ -19,7 +19,7 @@ import contextlib
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,7 +41,7 @@ FAMILY_COLOURS = {"formalin": "#D55E00", "SNI": "#0072B2", "control": "#009E73"}
 # Named 3-class colours so "no pain" is the same colour in every figure.
 THREE_CLASS_COLOURS = {"no pain": "#009E73", "inflammatory": "#D55E00", "neuropathic": "#0072B2"}
 
-RC = {
+RC: dict[Any, Any] = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: identical rendering everywhere
     "font.size": 9,
     "axes.titlesize": 10,
@@ -82,7 +82,13 @@ def _mix(colour: str, towards: str, amount: float) -> str:
     from matplotlib.colors import to_hex, to_rgb
 
     a, b = to_rgb(colour), to_rgb(towards)
-    return to_hex(tuple(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
+    return to_hex(
+        (
+            a[0] + (b[0] - a[0]) * amount,
+            a[1] + (b[1] - a[1]) * amount,
+            a[2] + (b[2] - a[2]) * amount,
+        )
+    )
 
 
 def class_colours(classes: Sequence[str]) -> dict[str, str]:
