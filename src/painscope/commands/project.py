@@ -22,5 +22,7 @@ def init_command(
     console.print(f"project ready: [bold]{project.root}[/]")
     console.print(f"  settings  {project.config_path}")
     console.print(f"  manifest  {project.manifest_path}  (one row per video)")
-    console.print(f"  next: put videos in {project.root / 'videos'}, list them in the manifest, then")
+    console.print(
+        f"  next: put videos in {project.root / 'videos'}, list them in the manifest, then"
+    )
     console.print(f"        painscope extract {project.root}")

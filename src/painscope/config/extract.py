@@ -59,7 +59,9 @@ class ExtractConfig:
         "clip's median token (how unlike the empty cage it is); norm = L2 norm of the last-stage\n"
         "tokens before the final LayerNorm.",
     )
-    batch_size: int = setting(8, "Clips per backbone batch (lower it if memory runs out).", hash=False)
+    batch_size: int = setting(
+        8, "Clips per backbone batch (lower it if memory runs out).", hash=False
+    )
     device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
     precision: Literal["auto", "fp32", "bf16"] = setting(
         "auto", "auto = bf16 on CUDA, fp32 on CPU.", hash=False

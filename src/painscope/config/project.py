@@ -71,7 +71,9 @@ def load_config(path: Path) -> ProjectConfig:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})", fix="fix the syntax at that line") from None
+        raise ConfigError(
+            f"{path}: not valid YAML ({err})", fix="fix the syntax at that line"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected sections such as 'extract:' at the top level")
     return parse_config(data, source=str(path))
