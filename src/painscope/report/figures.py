@@ -58,8 +58,8 @@ def methods_figure(
         if np.isfinite(v):
             ax.text(v + 1, yi + 0.3, f"{v:.1f}", va="center", fontsize=7)
     if chance is not None:
-        ax.axvline(100 * chance, color="black", ls="--", lw=0.8)
-        ax.text(100 * chance, -0.75, " chance", fontsize=7, va="bottom")
+        ax.axvline(100 * chance, color="black", ls="--", lw=0.8, label="chance level")
+        ax.legend(loc="lower right", frameon=False)
     ax.set_yticks(y, list(names))
     ax.set_xlim(0, 100)
     ax.set_xlabel(metric_label)
@@ -164,11 +164,12 @@ def drugtest_figure(
         ok = np.isfinite(err).all(0)
         if ok.any():
             ax.errorbar(pos[ok], shares[ok], yerr=err[:, ok], fmt="none", ecolor="black", lw=1)
-        for p, s in zip(pos, shares, strict=True):
+        for p, s, top in zip(pos, shares, np.fmax(hi, shares), strict=True):
             if np.isfinite(s):
-                ax.text(p, s + 1, f"{s:.0f}", ha="center", va="bottom", fontsize=6.5)
+                ax.text(p, top + 1, f"{s:.0f}", ha="center", va="bottom", fontsize=6.5)
     ax.set_xticks(x, [f"{g.name}\n(n={g.n_videos})" if g.n_videos else g.name for g in groups])
-    ax.set_ylim(0, 110)
+    ax.set_ylim(0, 118)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("videos predicted as class (%)")
     ax.legend(frameon=False, ncols=min(k, 5), loc="upper left", bbox_to_anchor=(0, 1.02))
     title = "Drug test: predicted class per group"
@@ -202,7 +203,10 @@ class TimelineVideo:
 
 
 def timeline_figure(
-    videos: Sequence[TimelineVideo], classes: Sequence[str], clip_seconds: float | None
+    videos: Sequence[TimelineVideo],
+    classes: Sequence[str],
+    clip_seconds: float | None,
+    title: str = "",
 ) -> Figure:
     """Per-video clip relevance over time, one panel per video, coloured by predicted class.
 
@@ -211,7 +215,7 @@ def timeline_figure(
     """
     colours = class_colours(classes)
     n = len(videos)
-    fig = new_figure(7.0, 0.95 * n + 0.6)
+    fig = new_figure(5.6, 0.95 * n + 0.8)
     axes = np.atleast_1d(fig.subplots(n, 1, sharex=True))
     for ax, v in zip(axes, videos, strict=True):
         t = np.arange(v.relevance.size, dtype=float)
@@ -231,6 +235,8 @@ def timeline_figure(
         ax.set_ylim(0, None)
         ax.spines["left"].set_visible(False)
     axes[-1].set_xlabel("time (min)" if clip_seconds else "clip")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
@@ -242,7 +248,7 @@ def embedding_figure(
     points : array of shape (n_videos, 2)
     """
     colours = class_colours(classes)
-    fig = new_figure(6.2, 4.2)
+    fig = new_figure(5.6, 3.9)
     ax = fig.add_subplot()
     labels = list(labels)
     for c in classes:

@@ -59,8 +59,9 @@ td:first-child,th:first-child{text-align:left}
 td small{display:block;color:#666;font-size:.75rem;white-space:nowrap}
 table caption{caption-side:top;text-align:left;color:#444;font-size:.85rem;padding-bottom:.3rem}
 .row{display:flex;flex-wrap:wrap;gap:0 2rem;align-items:flex-start}
-figure{margin:1rem 0 1.6rem} figure img{max-width:100%;height:auto;display:block}
-figcaption{font-size:.82rem;color:#555;margin-top:.3rem}
+figure{margin:1rem 0 1.6rem;display:table} figure img{max-width:100%;height:auto;display:block}
+figcaption{display:table-caption;caption-side:bottom;font-size:.82rem;color:#555;
+ margin-top:.3rem}
 pre{background:#f6f6f6;padding:.8rem;overflow:auto;font-size:.8rem;max-height:28rem}
 details summary{cursor:pointer;color:#0072B2}
 dl.kv{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem;font-size:.9rem}
@@ -399,8 +400,7 @@ def _section_timeline(b: _Builder) -> str:
         )
         title = f"{data.method_name(method)}, {data.scheme_name(s)}"
         with style_context():
-            fig = figures.timeline_figure(videos, classes, data.clip_seconds(run))
-            parts.append(f"<h3>{_esc(title)}</h3>")
+            fig = figures.timeline_figure(videos, classes, data.clip_seconds(run), title)
             parts.append(
                 b.figure(
                     fig,
@@ -409,9 +409,11 @@ def _section_timeline(b: _Builder) -> str:
                     "High values mark the clips the classifier relied on.",
                 )
             )
-    return "".join(parts) or _note(
-        "No clip_relevance/ in this run (painscope cv writes one file per test video)."
-    )
+    if not parts:
+        return _note(
+            "No clip_relevance/ in this run (painscope cv writes one file per test video)."
+        )
+    return '<div class="row">' + "".join(parts) + "</div>"
 
 
 def _pick_videos(rows: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -448,7 +450,9 @@ def _section_embedding(b: _Builder) -> str:
                     "tells apart.",
                 )
             )
-    return "".join(parts) or _note("predictions.csv has no prob_<class> columns to embed.")
+    if not parts:
+        return _note("predictions.csv has no prob_<class> columns to embed.")
+    return '<div class="row">' + "".join(parts) + "</div>"
 
 
 def _section_attention(b: _Builder) -> str:
