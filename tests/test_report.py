@@ -14,13 +14,10 @@ from typer.testing import CliRunner
 from fixtures_report import make_run_folder
 from painscope.cli import app
 from painscope.errors import PainscopeError
+from painscope.labels import CLASSES_3, CLASSES_15
 from painscope.report import build_report, data
 from painscope.report.html import SECTIONS, Report
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(20240601)
+from painscope.report.style import class_colours
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +216,13 @@ def test_per_fold_sd_and_ci() -> None:
     assert data.per_fold_sd(entry, "accuracy") == pytest.approx(np.std([0.4, 0.6], ddof=1))
     assert data.score_ci(entry, "accuracy") == (0.35, 0.65)
     assert data.score_ci(entry, "macro_f1") is None
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [CLASSES_15, CLASSES_3, ("a", "b", "c", "d"), tuple(f"k{i}" for i in range(12))],
+)
+def test_class_colours_are_distinct(classes: tuple[str, ...]) -> None:
+    colours = class_colours(classes)
+    assert list(colours) == list(classes)
+    assert len(set(colours.values())) == len(classes)
