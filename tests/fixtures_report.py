@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
+from painscope.evaluate.drugtest import drugtest_stats
+from painscope.evaluate.metrics import classification_metrics, qwk_table
 from painscope.labels import CLASSES_3, CLASSES_15
 
 METHOD_SKILL = {"ours+mask": 0.55, "ours": 0.45, "raw": 0.3, "mean": 0.25, "pose": 0.2}
@@ -41,7 +42,8 @@ def make_run_folder(
     drugtest: bool = True,
     clip_relevance: bool = True,
 ) -> Path:
-    """Write a complete run folder under ``root`` and return it."""
+    """Write a complete cv run folder at ``root`` (and, with ``drugtest``, a drug-test run
+    folder ``<root>_drugtest`` beside it that names it as ``trained_run``); return ``root``."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     labels15 = [CLASSES_15[i % len(CLASSES_15)] for i in range(n_videos)]
@@ -97,7 +99,9 @@ def make_run_folder(
                 }
                 row.update({f"prob_{c}": float(probs[i, j]) for j, c in enumerate(names)})
                 rows.append(row)
-            metrics[method][scheme] = _metrics(true, pred, list(names), videos["fold"], rng)
+            metrics[method][scheme] = _metrics(
+                true, pred, list(names), videos["fold"], videos["condition"].tolist()
+            )
             metrics[method][scheme]["grouped_by"] = grouped_by
             if clip_relevance:
                 folder = root / "clip_relevance" / f"{method}_{scheme}"
@@ -112,68 +116,52 @@ def make_run_folder(
     (root / "metrics.json").write_text(json.dumps(metrics, indent=1))
 
     if drugtest:
-        groups = {}
-        for name, n, no_pain in (
-            ("SNI D7 (untreated)", 31, 0.29),
-            ("SNI + GBA", 13, 0.71),
-            ("SNI + saline", 8, 0.33),
-            ("formalin + GBA", 10, 0.59),
-        ):
-            shares = {"no pain": no_pain, "inflammatory": 0.1, "neuropathic": 0.9 - no_pain}
-            ci = {c: [max(0.0, s - 0.15), min(1.0, s + 0.15)] for c, s in shares.items()}
-            groups[name] = {"n_videos": n, "shares": shares, "ci": ci}
-        test = {
-            "name": "chi-squared (groups × predicted class)",
-            "statistic": 11.2,
-            "p_value": 0.004,
-        }
-        (root / "drugtest.json").write_text(json.dumps({"groups": groups, "test": test}))
-        pd.DataFrame([{"group": g, **v["shares"]} for g, v in groups.items()]).to_csv(
-            root / "drugtest.csv", index=False
-        )
+        _drugtest_run(root.parent / f"{root.name}_drugtest", root, methods, rng)
     return root
 
 
+def _drugtest_run(
+    folder: Path, trained: Path, methods: tuple[str, ...], rng: np.random.Generator
+) -> None:
+    """A drug-test run folder beside ``trained``, as ``painscope drugtest`` writes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"painscope_version": "0.1.0", "command": "drugtest", "trained_run": str(trained)}
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    results: dict[str, dict] = {}
+    for method in methods:
+        for scheme, names in (("3class", CLASSES_3), ("15class", CLASSES_15)):
+            groups, predicted = [], []
+            for group, n, no_pain in (
+                ("SNI D7", 31, 0.29),
+                ("SNI+GBA", 13, 0.71),
+                ("SNI+saline", 8, 0.33),
+                ("formalin+GBA", 10, 0.59),
+            ):
+                for _ in range(n):
+                    groups.append(group)
+                    if rng.random() < no_pain:
+                        predicted.append("no pain" if scheme == "3class" else "D0")
+                    else:
+                        predicted.append(str(rng.choice(names[1:])))
+            shares, stats = drugtest_stats(groups, predicted, list(names))
+            results.setdefault(method, {})[scheme] = {"drugtest": {**stats, "shares": shares}}
+    text = json.dumps(results, default=float)
+    (folder / "drugtest.json").write_text(text)
+    (folder / "metrics.json").write_text(text)
+
+
 def _metrics(
-    true: list[str], pred: list[str], names: list[str], folds: pd.Series, rng: np.random.Generator
+    true: list[str], pred: list[str], names: list[str], folds: pd.Series, conditions: list[str]
 ) -> dict:
-    t, p = np.array(true), np.array(pred)
-    acc = float((t == p).mean())
-    f1 = float(f1_score(t, p, labels=names, average="macro", zero_division=0))
-    per_fold = []
-    for f in range(N_FOLDS):
-        sel = (folds == f).to_numpy()
-        per_fold.append(
-            {
-                "fold": f,
-                "accuracy": float((t[sel] == p[sel]).mean()),
-                "macro_f1": float(
-                    f1_score(t[sel], p[sel], labels=names, average="macro", zero_division=0)
-                ),
-            }
-        )
-    prec, rec, f1s, sup = precision_recall_fscore_support(t, p, labels=names, zero_division=0)
-    counts = pd.Series(true).value_counts()
-    qwk = {
-        cond: {w: float(rng.uniform(0.05, 0.6)) for w in ("D0-D3", "D3-D7", "D7-D21", "overall")}
-        for cond in ("formalin", "SNI", "control", "total")
-    }
-    return {
-        "accuracy": acc,
-        "macro_f1": f1,
-        "ci": {"accuracy": [acc - 0.05, acc + 0.05], "macro_f1": [f1 - 0.05, f1 + 0.05]},
-        "per_fold": per_fold,
-        "confusion": confusion_matrix(t, p, labels=names).tolist(),
-        "classes": names,
-        "per_class": {
-            c: {
-                "precision": float(prec[i]),
-                "recall": float(rec[i]),
-                "f1": float(f1s[i]),
-                "support": int(sup[i]),
-            }
-            for i, c in enumerate(names)
-        },
-        "qwk": qwk if len(names) == 15 else {},
-        "chance": float(counts.max() / counts.sum()),
-    }
+    """metrics.json entry exactly as the classifier computes it."""
+    index = {c: i for i, c in enumerate(names)}
+    m = classification_metrics(
+        [index[t] for t in true],
+        [index[p] for p in pred],
+        names,
+        folds.tolist(),
+        n_boot=50,
+        seed=0,
+    )
+    m["qwk"] = qwk_table(conditions, true, pred) if len(names) == 15 else None
+    return m

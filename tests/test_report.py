@@ -72,8 +72,9 @@ def test_report_tables_follow_the_papers_layouts(full_report: tuple[Report, str]
     for label in ("formalin", "SNI", "control", "Total", "Acute pain (D0 to D3)", "Overall"):
         assert label in qwk.group(0)
     assert 'id="tab-per_class_ours+mask_15class"' in page
-    assert 'id="tab-table4_drugtest"' in page
-    assert "chi-squared" in page and "p = 0.004" in page
+    assert 'id="tab-table4_drugtest_ours+mask_3class"' in page
+    assert 'id="tab-drugtest_pairwise_ours+mask_3class"' in page
+    assert "chi-squared test" in page and "p = " in page
 
 
 def test_table3_numbers_match_metrics_json(full_report: tuple[Report, str]) -> None:
@@ -122,7 +123,7 @@ def test_every_figure_saved_as_png_and_svg(full_report: tuple[Report, str]) -> N
         "confusion_ours+mask_15class",
         "confusion_ours+mask_3class",
         "per_class_ours+mask_15class",
-        "drugtest",
+        "drugtest_ours+mask_3class",
         "timeline_ours+mask_15class",
         "embedding_ours+mask_15class",
         "methods_accuracy_15class",
@@ -226,3 +227,29 @@ def test_class_colours_are_distinct(classes: tuple[str, ...]) -> None:
     colours = class_colours(classes)
     assert list(colours) == list(classes)
     assert len(set(colours.values())) == len(classes)
+
+
+def test_drugtest_run_is_reported_on_its_own(full_report: tuple[Report, str]) -> None:
+    report, _ = full_report
+    drug_dir = report.html_path.parent.parent / f"{report.html_path.parent.name}_drugtest"
+    drug = build_report(drug_dir)
+    page = drug.html_path.read_text()
+    assert drug.sections["drugtest"] and not drug.sections["confusion"]
+    assert "SNI+GBA" in page and "formalin+GBA" in page
+    assert "metrics.json has no results" in page  # no Table 3 for a drug-test run
+
+
+def test_flat_drugtest_layout(tmp_path: Path) -> None:
+    run = data.Run(
+        root=tmp_path,
+        drugtest={
+            "groups": {
+                "A": {"n_videos": 4, "shares": {"no pain": 50}, "ci": {"no pain": [0.2, 0.8]}}
+            },
+            "test": {"name": "chi2", "statistic": 1.0, "p_value": 0.3},
+        },
+    )
+    (test,) = data.drug_tests(run)
+    assert test.groups[0].shares == {"no pain": 0.5}
+    assert test.groups[0].ci == {"no pain": (0.2, 0.8)}
+    assert test.test is not None and test.test["p_value"] == 0.3

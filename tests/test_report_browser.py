@@ -187,7 +187,7 @@ def test_report_renders_without_errors(
         "tab-table3_methods",
         "tab-table5_qwk_ours+mask",
         "tab-per_class_ours+mask_15class",
-        "tab-table4_drugtest",
+        "tab-table4_drugtest_ours+mask_3class",
     ):
         assert tables[name]["rows"] > 2 and tables[name]["box"][1] > 0
     assert [s["id"] for s in probe["sections"]] == [sid for sid, _ in SECTIONS]

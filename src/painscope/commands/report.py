@@ -17,11 +17,14 @@ def report_command(
     all_methods: bool = typer.Option(
         False, help="Confusion matrices and per-class figures for every method, not only the first."
     ),
+    drugtest: Path | None = typer.Option(
+        None, help="Drug-test run folder to include (default: found beside RUN_DIR)."
+    ),
 ) -> None:
     """Write one self-contained report.html (opens offline) and every figure as PNG + SVG."""
     from painscope.report import build_report
 
-    report = build_report(run_dir, out=out, all_methods=all_methods)
+    report = build_report(run_dir, out=out, all_methods=all_methods, drugtest=drugtest)
     for text in report.banners:
         console.print(f"[bold red]warning:[/] {text}", markup=True, highlight=False)
     missing = [k for k, has in report.sections.items() if not has]

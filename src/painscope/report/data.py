@@ -62,7 +62,7 @@ QWK_WINDOW_NAMES = {
     "D7-D21": "Chronic pain (D7 to D21)",
     "overall": "Overall",
 }
-QWK_CONDITIONS = ("formalin", "SNI", "control", "total")
+QWK_CONDITIONS = ("formalin", "SNI", "control", "total", "all")
 PROB_PREFIX = "prob_"
 
 
@@ -223,24 +223,49 @@ def score_ci(e: Mapping[str, Any] | None, name: str) -> tuple[float, float] | No
 def per_fold_scores(e: Mapping[str, Any] | None, name: str) -> list[float]:
     """Test-fold scores (fractions), one per fold."""
     folds = e.get("per_fold") if e else None
-    if not isinstance(folds, list):
+    if isinstance(folds, dict):  # {"fold": [...], "accuracy": [...], ...}
+        raw = folds.get(name)
+        values = [as_fraction(v) for v in raw] if isinstance(raw, list) else []
+    elif isinstance(folds, list):  # [{"fold", "accuracy", ...}, ...]
+        values = [as_fraction(f.get(name)) for f in folds if isinstance(f, dict)]
+    else:
         return []
-    values = [as_fraction(f.get(name)) for f in folds if isinstance(f, dict)]
     return [v for v in values if v is not None]
 
 
 def per_fold_sd(e: Mapping[str, Any] | None, name: str) -> float | None:
     """Sample standard deviation of the per-fold scores (None with fewer than two folds)."""
     values = per_fold_scores(e, name)
-    return float(np.std(values, ddof=1)) if len(values) > 1 else None
+    if len(values) < 2:
+        return None
+    folds = e.get("per_fold") if e else None
+    recorded = _as_float(folds.get(f"{name}_sd")) if isinstance(folds, dict) else None
+    return recorded if recorded is not None else float(np.std(values, ddof=1))
 
 
-def chance_level(e: Mapping[str, Any] | None, name: str = "accuracy") -> float | None:
-    """Chance level of ``name``: a float (accuracy) or a dict keyed by metric name."""
+CHANCE_ROWS = (("majority", "always the majority class"), ("uniform", "uniform guessing"))
+
+
+def chance_level(
+    e: Mapping[str, Any] | None, name: str = "accuracy", kind: str = "majority"
+) -> float | None:
+    """Chance level of ``name`` (accuracy | macro_f1) for ``kind`` (majority | uniform).
+
+    ``chance`` may be a float (majority accuracy), ``{"accuracy", "macro_f1"}`` (majority),
+    or the classifier's ``{"majority_accuracy", "majority_macro_f1", "uniform_accuracy",
+    "uniform_macro_f1", ...}``.
+    """
     chance = e.get("chance") if e else None
     if isinstance(chance, dict):
-        return as_fraction(chance.get(name))
-    return as_fraction(chance) if name == "accuracy" else None
+        if f"{kind}_{name}" in chance:
+            return as_fraction(chance[f"{kind}_{name}"])
+        return as_fraction(chance.get(name)) if kind == "majority" else None
+    return as_fraction(chance) if name == "accuracy" and kind == "majority" else None
+
+
+def has_scores(e: Mapping[str, Any] | None) -> bool:
+    """True for a metrics entry with accuracy / macro F1 (a drug-test run's entries have none)."""
+    return score(e, "accuracy") is not None or score(e, "macro_f1") is not None
 
 
 def grouped_by(e: Mapping[str, Any] | None) -> str | None:
@@ -261,7 +286,7 @@ def confusion(e: Mapping[str, Any] | None) -> tuple[np.ndarray, list[str]] | Non
     if isinstance(value, dict):
         labels = value.get("labels", value.get("classes")) or names
         names = [str(c) for c in labels]
-        value = value.get("matrix")
+        value = value.get("counts", value.get("matrix"))
     if value is None:
         return None
     try:
@@ -312,8 +337,31 @@ def qwk(e: Mapping[str, Any] | None) -> pd.DataFrame | None:
     if not conditions:
         return None
     windows = _ordered({w for c in conditions for w in value[c]}, QWK_WINDOWS)
-    data = [[_as_float(value[c].get(w)) for w in windows] for c in conditions]
-    return pd.DataFrame(data, index=conditions, columns=windows)
+    data = [[_qwk_cell(value[c].get(w))[0] for w in windows] for c in conditions]
+    index = ["total" if c == "all" else c for c in conditions]
+    return pd.DataFrame(data, index=index, columns=windows)
+
+
+def qwk_counts(e: Mapping[str, Any] | None) -> pd.DataFrame | None:
+    """Videos behind each QWK value (same layout as :func:`qwk`), where recorded."""
+    value = e.get("qwk") if e else None
+    frame = qwk(e)
+    if frame is None or not isinstance(value, dict):
+        return None
+    out = frame.copy().astype(object)
+    for cond in frame.index:
+        raw = value.get(cond, value.get("all") if cond == "total" else None) or {}
+        for w in frame.columns:
+            out.loc[cond, w] = _qwk_cell(raw.get(w))[1]
+    return out
+
+
+def _qwk_cell(cell: Any) -> tuple[float | None, int | None]:
+    """A QWK value as a number, or the classifier's ``{"qwk": v, "n": n}``."""
+    if isinstance(cell, dict):
+        n = cell.get("n")
+        return _as_float(cell.get("qwk")), int(n) if isinstance(n, int | float) else None
+    return _as_float(cell), None
 
 
 # ---------------------------------------------------------------- predictions.csv
@@ -374,22 +422,65 @@ class DrugGroup:
     ci: dict[str, tuple[float, float]]
 
 
-def drug_groups(run: Run) -> list[DrugGroup]:
-    groups = run.drugtest.get("groups") if run.drugtest else None
-    if not isinstance(groups, dict):
+@dataclass(frozen=True)
+class DrugTest:
+    """The drug test of one method and scheme."""
+
+    method: str
+    scheme: str
+    groups: list[DrugGroup]
+    test: dict[str, Any] | None  # {"name", "statistic", "p_value", "dof"?}
+    pairwise: list[dict[str, Any]]  # Fisher tests: group_a, group_b, class, p, p_holm, ...
+
+
+def drug_tests(run: Run) -> list[DrugTest]:
+    """Every drug test in ``drugtest.json``, primary method first, 3-class before others.
+
+    Two layouts are read: the classifier's ``{method: {scheme: {"drugtest": {"groups":
+    [names], "classes", "counts", "chi2": {"statistic", "p", "dof"}, "fisher": [...],
+    "shares": [{"group", "class", "n_videos", "share", "ci_low", "ci_high"}, ...]}}}}``
+    and a flat ``{"groups": {group: {"n_videos", "shares", "ci"}}, "test": {...}}``.
+    """
+    raw = run.drugtest
+    if not isinstance(raw, dict):
         return []
+    if isinstance(raw.get("groups"), dict):
+        test = raw.get("test") if isinstance(raw.get("test"), dict) else None
+        return [DrugTest("", "", _flat_groups(raw["groups"]), test, [])]
+    out = []
+    for method in _ordered([m for m, v in raw.items() if isinstance(v, dict)], METHOD_ORDER):
+        for scheme in _ordered(raw[method], ("3class", "15class")):
+            entry = raw[method][scheme]
+            block = entry.get("drugtest") if isinstance(entry, dict) else None
+            if not isinstance(block, dict) or not isinstance(block.get("shares"), list):
+                continue
+            chi2 = block.get("chi2")
+            test = (
+                {
+                    "name": "chi-squared test, group × predicted class",
+                    "statistic": chi2.get("statistic"),
+                    "p_value": chi2.get("p"),
+                    "dof": chi2.get("dof"),
+                }
+                if isinstance(chi2, dict)
+                else None
+            )
+            fisher = [f for f in block.get("fisher") or [] if isinstance(f, dict)]
+            out.append(DrugTest(method, scheme, _row_groups(block["shares"]), test, fisher))
+    return out
+
+
+def _flat_groups(groups: dict[str, Any]) -> list[DrugGroup]:
     out = []
     for name, g in groups.items():
         if not isinstance(g, dict) or not isinstance(g.get("shares"), dict):
             continue
         shares = {str(c): as_fraction(v) for c, v in g["shares"].items()}
         ci_raw = g.get("ci")
-        if not isinstance(ci_raw, dict):
-            ci_raw = {}
         ci = {}
-        for c, pair in ci_raw.items():
+        for c, pair in (ci_raw if isinstance(ci_raw, dict) else {}).items():
             if isinstance(pair, list | tuple) and len(pair) == 2:
-                lo, hi = as_fraction(pair[0]), as_fraction(pair[1])
+                lo, hi = _as_float(pair[0]), _as_float(pair[1])
                 if lo is not None and hi is not None:
                     ci[str(c)] = (lo, hi)
         n = g.get("n_videos")
@@ -404,10 +495,43 @@ def drug_groups(run: Run) -> list[DrugGroup]:
     return out
 
 
-def drug_test_result(run: Run) -> dict[str, Any] | None:
-    """{"name", "statistic", "p_value"} of the between-group test, or None."""
-    test = run.drugtest.get("test") if run.drugtest else None
-    return test if isinstance(test, dict) else None
+def _row_groups(rows: list[Any]) -> list[DrugGroup]:
+    by_group: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if not isinstance(r, dict) or "group" not in r or "class" not in r:
+            continue
+        g = by_group.setdefault(str(r["group"]), {"n": r.get("n_videos"), "shares": {}, "ci": {}})
+        share = _as_float(r.get("share"))
+        if share is not None:
+            g["shares"][str(r["class"])] = share
+        lo, hi = _as_float(r.get("ci_low")), _as_float(r.get("ci_high"))
+        if lo is not None and hi is not None:
+            g["ci"][str(r["class"])] = (lo, hi)
+    return [
+        DrugGroup(
+            name, int(g["n"]) if isinstance(g["n"], int | float) else None, g["shares"], g["ci"]
+        )
+        for name, g in by_group.items()
+    ]
+
+
+def drugtest_runs(run: Run) -> list[Path]:
+    """Sibling run folders holding a drug test of this run (config ``trained_run``), newest last."""
+    parent = run.root.resolve().parent
+    found = []
+    for other in sorted(parent.iterdir()) if parent.is_dir() else []:
+        if other.resolve() == run.root.resolve() or not (other / "drugtest.json").exists():
+            continue
+        import yaml
+
+        try:
+            cfg = yaml.safe_load((other / "config.yaml").read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        trained = cfg.get("trained_run") if isinstance(cfg, dict) else None
+        if trained and Path(str(trained)).resolve() == run.root.resolve():
+            found.append(other)
+    return found
 
 
 # ---------------------------------------------------------------- config.yaml

@@ -150,7 +150,7 @@ def drugtest_figure(
     """
     n_groups, k = len(groups), len(classes)
     colours = class_colours(classes)
-    fig = new_figure(max(5.0, 1.1 * n_groups * max(k, 2) * 0.45 + 1.5), 3.6)
+    fig = new_figure(min(11.0, max(5.0, 0.5 * n_groups * max(k, 2) + 1.5)), 3.6)
     ax = fig.add_subplot()
     width = 0.8 / max(k, 1)
     x = np.arange(n_groups)

@@ -52,6 +52,7 @@ nav ol{columns:2;font-size:.92rem;padding-left:1.2rem}
  margin:.8rem 0;font-weight:600;border-radius:4px}
 .banner strong{font-size:1.1rem;display:block;text-transform:uppercase;letter-spacing:.03em}
 .note{border-left:4px solid #999;background:#f3f3f3;padding:.5rem .8rem;color:#444}
+.tablewrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.88rem}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:right;vertical-align:top}
 th{background:#f0f4f8;border-bottom:2px solid #bbb}
@@ -80,8 +81,9 @@ class Report:
 
 
 class _Builder:
-    def __init__(self, run: Run, figures_dir: Path) -> None:
+    def __init__(self, run: Run, figures_dir: Path, drug_run: Run | None = None) -> None:
         self.run = run
+        self.drug_run = drug_run
         self.figures_dir = figures_dir
         self.files: list[Path] = []
 
@@ -129,8 +131,9 @@ def render_table(table: tables.Table) -> str:
             cells.append(f"<td>{_esc(cell.main)}{detail}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f'<table id="tab-{_esc(table.name)}"><caption>{_esc(table.caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<div class="tablewrap"><table id="tab-{_esc(table.name)}">'
+        f"<caption>{_esc(table.caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -244,7 +247,11 @@ def _section_methods(b: _Builder) -> str:
     if table is None:
         return _note("metrics.json has no results: run painscope cv to fill this table.")
     parts = [b.table(table), '<div class="row">']
-    names = data.methods(run)
+    names = [
+        m
+        for m in data.methods(run)
+        if any(data.has_scores(data.entry(run, m, s)) for s in data.schemes(run))
+    ]
     for s in data.schemes(run):
         entries = [data.entry(run, m, s) for m in names]
         values = [data.score(e, "accuracy") for e in entries]
@@ -339,29 +346,54 @@ def _section_qwk(b: _Builder) -> str:
 
 
 def _section_drugtest(b: _Builder) -> str:
-    groups = data.drug_groups(b.run)
-    if not groups:
-        return _note("No drug test in this run (painscope drugtest writes drugtest.json).")
-    classes = list(dict.fromkeys(c for g in groups for c in g.shares))
-    test = data.drug_test_result(b.run)
-    parts = []
-    with style_context():
-        fig = figures.drugtest_figure(groups, classes, test)
-        parts.append(
-            b.figure(
-                fig,
-                "drugtest",
-                "Share of each group's videos predicted as each class, with 95% CIs "
-                "(models applied without retraining).",
-            )
+    tests = data.drug_tests(b.drug_run) if b.drug_run is not None else []
+    tests = [t for t in tests if t.groups]
+    if not tests:
+        return _note(
+            "No drug test for this run (painscope drugtest RUN_DIR writes a run folder with "
+            "drugtest.json; it is picked up here when its config names this run)."
         )
-    table = tables.drugtest_table(b.run)
-    if table is not None:
-        parts.append(b.table(table))
-    if test:
-        parts.append(f"<p><b>Test:</b> {_esc(figures.test_summary(test))}</p>")
-    else:
-        parts.append(_note("drugtest.json holds no between-group test."))
+    primary = tests[0].method
+    parts = []
+    if b.drug_run is not None and b.drug_run.root != b.run.root:
+        parts.append(f"<p class='sub'>From {_esc(b.drug_run.root)}</p>")
+    for i, test in enumerate(t for t in tests if t.method == primary):
+        classes = list(dict.fromkeys(c for g in test.groups for c in g.shares))
+        label = f"{data.method_name(test.method)}, {data.scheme_name(test.scheme)}"
+        name = f"drugtest_{test.method}_{test.scheme}" if test.method else "drugtest"
+        if i > 0:  # Fig. 12 is the first (3-class) scheme; the rest as tables only
+            parts.append(f"<details><summary>{_esc(label)}</summary>")
+            table = tables.drugtest_table(test)
+            if table is not None:
+                parts.append(b.table(table))
+            if test.test:
+                parts.append(f"<p><b>Test:</b> {_esc(figures.test_summary(test.test))}</p>")
+            parts.append("</details>")
+            continue
+        if test.method:
+            parts.append(f"<h3>{_esc(label)}</h3>")
+        with style_context():
+            fig = figures.drugtest_figure(test.groups, classes, test.test)
+            parts.append(
+                b.figure(
+                    fig,
+                    name,
+                    "Share of each group's videos predicted as each class, with 95% CIs "
+                    "(models applied without retraining).",
+                )
+            )
+        table = tables.drugtest_table(test)
+        if table is not None:
+            parts.append(b.table(table))
+        if test.test:
+            parts.append(f"<p><b>Test:</b> {_esc(figures.test_summary(test.test))}</p>")
+        else:
+            parts.append(_note("No between-group test (needs two groups and two classes)."))
+        pairwise = tables.pairwise_table(test)
+        if pairwise is not None:
+            parts.append(
+                "<details><summary>Pairwise tests</summary>" + b.table(pairwise) + "</details>"
+            )
     return "".join(parts)
 
 
@@ -477,7 +509,13 @@ def _section_attention(b: _Builder) -> str:
 # ---------------------------------------------------------------- entry point
 
 
-def build_report(run_dir: Path, *, out: Path | None = None, all_methods: bool = False) -> Report:
+def build_report(
+    run_dir: Path,
+    *,
+    out: Path | None = None,
+    all_methods: bool = False,
+    drugtest: Path | None = None,
+) -> Report:
     """Write ``report.html`` (or ``out``) and ``figures/*.png|svg|csv`` for a run folder.
 
     Parameters
@@ -486,13 +524,22 @@ def build_report(run_dir: Path, *, out: Path | None = None, all_methods: bool = 
     out : HTML path; default ``run_dir/report.html``
     all_methods : confusion matrices and per-class figures for every method, not only the
         primary one (Ours+Mask when present)
+    drugtest : a drug-test run folder to include; default: this folder's own drugtest.json,
+        else the newest sibling run whose config.yaml has ``trained_run`` = this run
+    drugtest : a drug-test run folder to include; default: this folder's own drugtest.json,
+        else the newest sibling run whose config.yaml has ``trained_run`` = this run
 
     Returns
     -------
     Report : paths written, which sections have content, the banners shown
     """
     run = data.load_run(run_dir)
-    builder = _Builder(run, run.root / "figures")
+    drug_run: Run | None = run if run.drugtest is not None else None
+    if drugtest is not None:
+        drug_run = data.load_run(drugtest)
+    elif drug_run is None and (siblings := data.drugtest_runs(run)):
+        drug_run = data.load_run(siblings[-1])
+    builder = _Builder(run, run.root / "figures", drug_run)
     out = Path(out) if out is not None else run.root / "report.html"
     bodies = {
         "run": _section_run(builder),

@@ -72,7 +72,10 @@ def _score_cell(e: dict | None, name: str) -> Cell:
 def methods_table(run: Run) -> Table | None:
     """Paper Table 3: one row per method; accuracy (%) and macro F1 per label scheme,
     each with its 95 % CI and the sd over test folds; a last row gives chance level."""
-    methods, schemes = data.methods(run), data.schemes(run)
+    schemes = data.schemes(run)
+    methods = [
+        m for m in data.methods(run) if any(data.has_scores(data.entry(run, m, s)) for s in schemes)
+    ]
     if not methods or not schemes:
         return None
     header = ["Method"]
@@ -92,15 +95,17 @@ def methods_table(run: Run) -> Table | None:
             e = data.entry(run, m, s)
             row += [_score_cell(e, "accuracy"), _score_cell(e, "macro_f1")]
         table.rows.append(row)
-    chance_row = [Cell("Chance level", "majority class")]
-    any_chance = False
-    for s in schemes:
-        e = next((x for m in methods if (x := data.entry(run, m, s)) is not None), None)
-        acc, f1 = data.chance_level(e, "accuracy"), data.chance_level(e, "macro_f1")
-        any_chance = any_chance or acc is not None or f1 is not None
-        chance_row += [Cell(_pct(acc)), Cell(_num(f1))]
-    if any_chance:
-        table.rows.append(chance_row)
+    for kind, label in data.CHANCE_ROWS:
+        chance_row = [Cell("Chance level", label)]
+        any_chance = False
+        for s in schemes:
+            e = next((x for m in methods if (x := data.entry(run, m, s)) is not None), None)
+            acc = data.chance_level(e, "accuracy", kind)
+            f1 = data.chance_level(e, "macro_f1", kind)
+            any_chance = any_chance or acc is not None or f1 is not None
+            chance_row += [Cell(_pct(acc)), Cell(_num(f1))]
+        if any_chance:
+            table.rows.append(chance_row)
     return table
 
 
@@ -126,9 +131,17 @@ def qwk_table(run: Run, method: str) -> Table | None:
         ),
         header=header,
     )
+    counts = data.qwk_counts(e)
     for cond, values in frame.iterrows():
         label = {"total": "Total"}.get(str(cond), str(cond))
-        table.rows.append([Cell(label)] + [Cell(_num(v)) for v in values.tolist()])
+        ns = counts.loc[cond].tolist() if counts is not None else [None] * len(values)
+        table.rows.append(
+            [Cell(label)]
+            + [
+                Cell(_num(v), "" if n is None else f"n={n}")
+                for v, n in zip(values.tolist(), ns, strict=True)
+            ]
+        )
     return table
 
 
@@ -156,14 +169,15 @@ def per_class_table(run: Run, method: str, scheme: str) -> Table | None:
     return table
 
 
-def drugtest_table(run: Run) -> Table | None:
+def drugtest_table(test: data.DrugTest) -> Table | None:
     """Share (%) of each group's videos predicted as each class, with 95 % CIs (Table 4)."""
-    groups = data.drug_groups(run)
+    groups = test.groups
     if not groups:
         return None
     classes = list(dict.fromkeys(c for g in groups for c in g.shares))
+    suffix = f"_{test.method}_{test.scheme}" if test.method else ""
     table = Table(
-        name="table4_drugtest",
+        name=f"table4_drugtest{suffix}",
         caption="Drug test: share (%) of each group's videos predicted as each class.",
         header=["Group", "Videos", *classes],
     )
@@ -172,6 +186,38 @@ def drugtest_table(run: Run) -> Table | None:
         for c in classes:
             ci = g.ci.get(c)
             detail = f"95% CI {_pct(ci[0], 1)}–{_pct(ci[1], 1)}" if ci else ""
-            row.append(Cell(_pct(g.shares.get(c)), detail))
+            row.append(Cell(_pct(g.shares.get(c), 1), detail))
         table.rows.append(row)
     return table
+
+
+def pairwise_table(test: data.DrugTest) -> Table | None:
+    """Fisher's exact test of every pair of groups, per class (Holm-adjusted p)."""
+    if not test.pairwise:
+        return None
+    table = Table(
+        name=f"drugtest_pairwise_{test.method}_{test.scheme}",
+        caption="Pairwise Fisher exact tests: share of videos predicted as the class, "
+        "group A vs group B (p adjusted by Holm over all pairs and classes).",
+        header=["Class", "Group A", "Group B", "Share A (%)", "Share B (%)", "p", "p (Holm)"],
+    )
+    for r in test.pairwise:
+        table.rows.append(
+            [
+                Cell(str(r.get("class", ""))),
+                Cell(str(r.get("group_a", ""))),
+                Cell(str(r.get("group_b", ""))),
+                Cell(_pct(data._as_float(r.get("share_a")), 1)),
+                Cell(_pct(data._as_float(r.get("share_b")), 1)),
+                Cell(_p(r.get("p"))),
+                Cell(_p(r.get("p_holm"))),
+            ]
+        )
+    return table
+
+
+def _p(value: object) -> str:
+    x = data._as_float(value)
+    if x is None:
+        return "–"
+    return "< 0.0001" if x < 1e-4 else f"{x:.3g}"
