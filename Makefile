@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.painscope-installed
 
-.PHONY: install demo test test-all check lint format clean
+.PHONY: install demo test test-all test-browser report-screenshot chromium check lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ test: check
 # everything, including slow and browser tests (what CI runs after `make test`)
 test-all: check
 	$(PY) -m pytest -q -m "not gpu"
+
+# headless Chromium for the browser test (Debian package; needs root or sudo the first time)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+# the report rendered in headless Chromium, networking off (CI runs it after `make test`)
+test-browser: $(STAMP) chromium
+	$(PY) -m pytest -q -m browser
+
+# refresh docs/images/report_screenshot.png from a synthetic run
+report-screenshot: $(STAMP) chromium
+	PAINSCOPE_SCREENSHOT=$(CURDIR)/docs/images/report_screenshot.png \
+	  $(PY) -m pytest -q -m browser -k screenshot
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "painscope.commands.demo",
     "painscope.commands.classify",
     "painscope.commands.simulate",
+    "painscope.commands.report",
 )
 
 
