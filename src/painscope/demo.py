@@ -161,15 +161,11 @@ def run_demo(
     drug_run = run_drugtest(cv_run, root, name="demo_drugtest")
     seconds["drugtest"] = time.perf_counter() - start
 
-    report = None
     start = time.perf_counter()
     say("5/5 report ...")
-    try:
-        from painscope.report import build_report  # type: ignore[attr-defined]
-    except ImportError:
-        build_report = None
-    if build_report is not None:
-        report = build_report(cv_run, drugtest_run=drug_run)
+    from painscope.report.html import build_report
+
+    report = build_report(cv_run, drugtest=drug_run).html_path
     seconds["report"] = time.perf_counter() - start
     return DemoResult(
         project=root,
