@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "painscope.commands.bench",
     "painscope.commands.pose",
     "painscope.commands.demo",
+    "painscope.commands.explain",
     "painscope.commands.classify",
     "painscope.commands.simulate",
     "painscope.commands.report",

@@ -48,7 +48,11 @@ class ExtractConfig:
         "input_size, keep aspect, non-square input (a 2:1 cage gives a 7 x 14 grid); stretch: squash\n"
         "to a square (what ViS4mer's extractor did). None of them crops.",
     )
-    input_size: int = setting(224, "Backbone input size in pixels (multiple of 32).")
+    input_size: int = setting(
+        224,
+        "Backbone input size in pixels (multiple of 16; multiples of 32 give a token grid\n"
+        "without padded tokens, e.g. 224 -> 7 x 7).",
+    )
     normalize: bool = setting(
         True,
         "Normalise with the weights' own mean/std (ImageNet). false = ViS4mer's quirk ([0, 1] only).",
@@ -83,9 +87,9 @@ class ExtractConfig:
                 f"got {self.frames_per_clip}",
                 fix="the backbone's temporal patch is 2 frames; use 16 or 32",
             )
-        if self.input_size < 32 or self.input_size % 32:
+        if self.input_size < 32 or self.input_size % 16:
             raise ConfigError(
-                f"extract.input_size must be a multiple of 32 (>= 32), got {self.input_size}"
+                f"extract.input_size must be a multiple of 16 (>= 32), got {self.input_size}"
             )
         if self.batch_size < 1:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")

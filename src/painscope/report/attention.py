@@ -15,8 +15,10 @@ Targets
     contrast``), so the heat map and the mask block answer the same question.
     S is invariant to adding one vector to every token, so Grad-CAM's channel weights
     (gradients averaged over space) are exactly zero for it; the map is therefore
-    the token-wise product of gradient and activation (HiResCAM, Draelos & Carin 2020):
-    ``cam_ij = ReLU(mean_t Σ_c ∂S/∂A_tijc · A_tijc)``.
+    the token-wise product of gradient and activation (HiResCAM, Draelos & Carin 2020),
+    the activation taken relative to the grid's mean token Ā_t (uncentred, the constant
+    part dominates and the mouse's tokens come out negative, i.e. zero after the ReLU):
+    ``cam_ij = ReLU(mean_t Σ_c ∂S/∂A_tijc · (A_tijc − Ā_tc))`` = 2‖m_ij − m̄‖².
 ``"norm"`` (class-agnostic)
     S = ‖m‖₂, the L2 norm of the time-averaged token map, with Grad-CAM weights. After
     LayerNorm every token has about the same norm, so this map follows how *typical*
@@ -105,7 +107,11 @@ def grad_cam_tokens(
             (grad,) = torch.autograd.grad(_score(model, tokens, target), tokens)
         tokens, grad = tokens.detach(), grad.detach()
         if target == "contrast":
-            cam = (grad * tokens).sum(-1)  # (1, T', h, w): HiResCAM
+            # gradient × activation, the activation taken relative to the grid's mean token:
+            # a token's share of the contrast, 2‖m_ij − m̄‖² (uncentred activations let the
+            # constant part dominate and zero out the mouse)
+            centred = tokens - tokens.mean(dim=(2, 3), keepdim=True)
+            cam = (grad * centred).sum(-1)  # (1, T', h, w)
         else:
             alpha = grad.mean(dim=(1, 2, 3), keepdim=True)  # (1, 1, 1, 1, C): Grad-CAM
             cam = (alpha * tokens).sum(-1)  # (1, T', h, w)
