@@ -84,3 +84,29 @@ def bench_command(
     console.print(table)
     out.write_text(json.dumps({"machine": info, "results": rows}, indent=1))
     console.print(f"results: {out}")
+
+
+@app.command("bench-sim")
+@user_errors
+def bench_sim_command(
+    out: Path = typer.Argument(Path("painscope-controlled"), help="Output folder."),
+    effects: str = typer.Option("0,0.5,1", help="Effect sizes, comma-separated (0 = null data)."),
+    minutes: float = typer.Option(0.25, help="Length of each simulated video."),
+    scheme: str = typer.Option("3class", help="Label scheme."),
+    group_by: str = typer.Option("video", help="video or mouse_id."),
+    seed: int = typer.Option(0, help="Seed."),
+) -> None:
+    """Controlled benchmark on simulated mice: planted effects recovered, none invented."""
+    from painscope.bench.controlled import markdown_table, run_controlled
+
+    rows = run_controlled(
+        out,
+        effects=[float(e) for e in effects.split(",")],
+        minutes=minutes,
+        scheme=scheme,
+        group_by=group_by,
+        seed=seed,
+        say=console.print,
+    )
+    console.print(markdown_table(rows))
+    console.print(f"results: {out / 'controlled.json'}")

@@ -136,23 +136,10 @@ class Extractor:
         cfg = self.config
         sampler = ClipSampler(cfg.clip_seconds, cfg.frames_per_clip)
         color = "gray" if background is not None else "rgb"
-        w = self.weights
 
         def prepared(done: list[tuple[ClipRecord, list[np.ndarray]]]) -> Iterator:
             for record, frames in done:
-                yield (
-                    record,
-                    prepare_clip(
-                        frames,
-                        background=background,
-                        difference=cfg.difference,
-                        resize=cfg.resize,
-                        input_size=cfg.input_size,
-                        mean=w.mean,
-                        std=w.std,
-                        normalize=cfg.normalize,
-                    ),
-                )
+                yield record, prepare_for_backbone(frames, background, cfg, self.weights)
 
         for frame in iter_frames(path, color=color):  # type: ignore[arg-type]
             yield from prepared(sampler.push(frame))
@@ -256,6 +243,25 @@ class Extractor:
         return VideoFeatures(
             tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta
         )
+
+
+def prepare_for_backbone(
+    frames: list[np.ndarray],
+    background: np.ndarray | None,
+    config: ExtractConfig,
+    weights: WeightsInfo,
+) -> torch.Tensor:
+    """One clip's frames → the backbone's input (3, T, h, w), per the extract settings."""
+    return prepare_clip(
+        frames,
+        background=background,
+        difference=config.difference,
+        resize=config.resize,
+        input_size=config.input_size,
+        mean=weights.mean,
+        std=weights.std,
+        normalize=config.normalize,
+    )
 
 
 def _check_complete(path: Path, info: VideoInfo, decoded: int, decoded_s: float) -> None:

@@ -20,6 +20,7 @@ from painscope.clips.windows import ClipSampler
 from painscope.config import ExtractConfig
 from painscope.errors import VideoError
 from painscope.features.backbones import TokenMapper
+from painscope.features.extract import prepare_for_backbone
 from painscope.features.tokens import response_map
 from painscope.features.views import block_positions
 from painscope.features.weights import load_backbone
@@ -84,16 +85,7 @@ def explain_video(
             fix="pick a smaller --clip (clips count from 0)",
         )
     model, weights = load_backbone(cfg.backbone, cfg.weights)
-    clip = prepare_clip(
-        frames,
-        background=background,
-        difference=cfg.difference,
-        resize=cfg.resize,
-        input_size=cfg.input_size,
-        mean=weights.mean,
-        std=weights.std,
-        normalize=cfg.normalize,
-    )  # (3, T, h, w)
+    clip = prepare_for_backbone(frames, background, cfg, weights)  # (3, T, h, w)
     with torch.inference_mode():
         tokens, prenorm = TokenMapper(model)(clip[None])
         response = response_map(tokens, prenorm, cfg.response).numpy()  # (1, h', w')
