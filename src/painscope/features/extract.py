@@ -26,6 +26,7 @@ import torch
 
 from painscope import __version__
 from painscope.background.median import MedianAccumulator
+from painscope.background.median_torch import TorchMedianAccumulator
 from painscope.clips.transforms import prepare_clip
 from painscope.clips.windows import ClipRecord, ClipSampler
 from painscope.config import ExtractConfig, config_hash, to_dict, write_resolved
@@ -117,11 +118,15 @@ class Extractor:
             with contextlib.suppress(Exception), np.load(cached) as data:
                 if str(data["video_hash"]) == video_hash:
                     return data["median"].astype(np.float32), int(data["n_frames"])
-        acc: MedianAccumulator | None = None
+        acc: MedianAccumulator | TorchMedianAccumulator | None = None
         n, last_s = 0, 0.0
         for frame in prefetch(iter_frames(path, color="gray"), 2 * self.config.prefetch):
             if acc is None:
-                acc = MedianAccumulator(frame.image.shape[:2], expected_frames=info.n_frames)
+                shape = frame.image.shape[:2]
+                if self.device.type == "cuda":  # same exact median, histogram on the GPU
+                    acc = TorchMedianAccumulator(shape, device=self.device)
+                else:
+                    acc = MedianAccumulator(shape, expected_frames=info.n_frames)
             acc.update(frame.image)
             n, last_s = n + 1, frame.time_s
         assert acc is not None  # iter_frames raises when there is no frame
