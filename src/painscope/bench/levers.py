@@ -226,17 +226,29 @@ def bench_train_step(
 _MEMORY_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
+
+
+def peak_kb():
+    # VmHWM: this process's own peak RSS (ru_maxrss can carry the parent's over exec)
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 from painscope.config import ExtractConfig
 from painscope.features.extract import Extractor
 from painscope.io.video import probe
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 video = Path(sys.argv[1])
 config = ExtractConfig(backbone="tiny", weights="none", device="cpu", prefetch=int(sys.argv[2]))
 extractor = Extractor(config)
-loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+loaded = peak_kb()
 median, n = extractor.background(video, probe(video), "x", None, "v")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"before_kb": before, "loaded_kb": loaded, "peak_kb": peak, "n_frames": n}))
+print(json.dumps({"loaded_kb": loaded, "peak_kb": peak_kb(), "n_frames": n}))
 """
 
 
