@@ -37,5 +37,7 @@ def test_flop_count_grows_with_frames():
 
 
 def test_classifier_step_is_timed():
-    (row,) = bench_train_step(seq_len=32, batch_size=1, device=torch.device("cpu"), repeats=1)
+    (row,) = bench_train_step(
+        seq_len=32, batch_size=1, device=torch.device("cpu"), repeats=1, d_model=64
+    )
     assert row["unit"] == "s/step" and row["value"] > 0

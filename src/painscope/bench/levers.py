@@ -179,18 +179,23 @@ def bench_backbone_levers(
 
 
 def bench_train_step(
-    *, seq_len: int, batch_size: int, device: torch.device, repeats: int = 3
+    *, seq_len: int, batch_size: int, device: torch.device, repeats: int = 3, d_model: int = 1024
 ) -> list[Row]:
     """ViS4mer at the paper's size (d_input = d_model = 1024, 3 layers, d_state 64):
-    one forward + focal loss + backward + AdamW step, ``seq_len`` tokens per video."""
+    one forward + focal loss + backward + AdamW step, ``seq_len`` tokens per video
+    (``d_model`` smaller only for tests)."""
     from painscope.models import FocalLoss, ViS4mer, ViS4merConfig
     from painscope.train.optim import make_optimizer
 
     torch.manual_seed(0)
-    model = ViS4mer(ViS4merConfig(d_input=1024, n_classes=3, l_max=seq_len)).to(device).train()
+    model = (
+        ViS4mer(ViS4merConfig(d_input=d_model, n_classes=3, l_max=seq_len, d_model=d_model))
+        .to(device)
+        .train()
+    )
     optimizer = make_optimizer(model, 1e-3, 0.01)
     loss_fn = FocalLoss()
-    x = torch.randn(batch_size, seq_len, 1024, device=device)
+    x = torch.randn(batch_size, seq_len, d_model, device=device)
     y = torch.randint(0, 3, (batch_size,), device=device)
     sync = device.type == "cuda"
 
@@ -212,7 +217,7 @@ def bench_train_step(
     seconds = statistics.median(times)
     row: Row = {
         "bench": "train-step",
-        "variant": f"ViS4mer d1024 3 layers L={seq_len} batch {batch_size} fwd+bwd+AdamW",
+        "variant": f"ViS4mer d{d_model} 3 layers L={seq_len} batch {batch_size} fwd+bwd+AdamW",
         "value": seconds,
         "unit": "s/step",
         "videos_per_s": batch_size / seconds,
