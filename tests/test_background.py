@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +82,34 @@ def test_median_of_decoded_video_removes_the_moving_blob(tmp_path):
     blob = frames == 250
     assert np.array_equal(fg[blob], 250.0 - median[np.nonzero(blob)[1:]])
     assert (fg[~blob] == 0).all()
+
+
+# ------------------------------------------------------------ torch (GPU) histogram
+
+
+def _torch_median(frames, device, chunk_frames=7):
+    from painscope.background.median_torch import TorchMedianAccumulator
+
+    acc = TorchMedianAccumulator(frames.shape[1:3], device=device, chunk_frames=chunk_frames)
+    for frame in frames:
+        acc.update(frame)
+    return acc.median()
+
+
+@pytest.mark.parametrize("n_frames", [1, 2, 9, 20])  # odd and even counts, partial chunks
+def test_torch_histogram_median_is_bit_for_bit_numpy(n_frames, rng):
+    frames = rng.integers(0, 256, (n_frames, 13, 17), dtype=np.uint8)
+    frames[:, 0, 0] = 255  # extremes of the value range
+    frames[:, 0, 1] = 0
+    got = _torch_median(frames, "cpu")
+    expected = np.median(frames, axis=0).astype(np.float32)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_torch_histogram_median_on_cuda_is_bit_for_bit_numpy(rng):
+    frames = rng.integers(0, 256, (130, 64, 80), dtype=np.uint8)
+    assert np.array_equal(
+        _torch_median(frames, "cuda", chunk_frames=64), np.median(frames, axis=0).astype(np.float32)
+    )

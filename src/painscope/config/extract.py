@@ -67,8 +67,30 @@ class ExtractConfig:
         8, "Clips per backbone batch (lower it if memory runs out).", hash=False
     )
     device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
-    precision: Literal["auto", "fp32", "bf16"] = setting(
-        "auto", "auto = bf16 on CUDA, fp32 on CPU.", hash=False
+    precision: Literal["auto", "fp32", "bf16", "bf16-model"] = setting(
+        "auto",
+        "auto = bf16 autocast on CUDA, fp32 on CPU; bf16 = autocast (LayerNorm, softmax in fp32);\n"
+        "bf16-model = weights cast to bf16, all arithmetic in bf16 (fastest on a GPU; check the\n"
+        "GPU test tests/test_fast_swin.py passes on your card before relying on it).",
+        hash=False,
+    )
+    attention: Literal["sdpa", "torchvision"] = setting(
+        "sdpa",
+        "Windowed attention: sdpa = fused scaled-dot-product attention with the relative-position\n"
+        "bias and shift mask cached per input size (same token maps up to float rounding, ~1e-6;\n"
+        "1.5x faster on CPU); torchvision = torchvision's eager code (the reference).",
+        hash=False,
+    )
+    compile: bool = setting(
+        False,
+        "torch.compile the backbone (GPU: faster after minutes of compiling per input shape).",
+        hash=False,
+    )
+    prefetch: int = setting(
+        4,
+        "Clips decoded and prepared ahead by a background thread while the backbone runs\n"
+        "(0 = no thread). Memory: prefetch + batch_size prepared clips.",
+        hash=False,
     )
 
     def __post_init__(self) -> None:
@@ -91,6 +113,8 @@ class ExtractConfig:
             raise ConfigError(
                 f"extract.input_size must be a multiple of 16 (>= 32), got {self.input_size}"
             )
+        if self.prefetch < 0:
+            raise ConfigError(f"extract.prefetch must be >= 0, got {self.prefetch}")
         if self.batch_size < 1:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
         if not self.weights:

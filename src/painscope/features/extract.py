@@ -26,15 +26,18 @@ import torch
 
 from painscope import __version__
 from painscope.background.median import MedianAccumulator
+from painscope.background.median_torch import TorchMedianAccumulator
 from painscope.clips.transforms import prepare_clip
 from painscope.clips.windows import ClipRecord, ClipSampler
 from painscope.config import ExtractConfig, config_hash, to_dict, write_resolved
 from painscope.errors import PainscopeError, VideoError
 from painscope.features.backbones import TokenMapper
+from painscope.features.fast_swin import apply_speedups
 from painscope.features.store import VideoFeatures, feature_path, read_meta, write_features
 from painscope.features.tokens import response_map
 from painscope.features.weights import WeightsInfo, load_backbone
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
+from painscope.io.prefetch import prefetch
 from painscope.io.video import VideoInfo, file_hash, iter_frames, probe
 
 ProgressFn = Callable[[int, int | None], None]  # (clips done, clips expected)
@@ -69,7 +72,7 @@ class ExtractSummary:
 
 
 def resolve_device(config: ExtractConfig) -> tuple[torch.device, torch.dtype]:
-    """(device, compute dtype): bf16 autocast on CUDA unless fp32 is asked for."""
+    """(device, compute dtype): bf16 on CUDA unless fp32 is asked for."""
     name = config.device
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -79,7 +82,9 @@ def resolve_device(config: ExtractConfig) -> tuple[torch.device, torch.dtype]:
             f"extract.device is {config.device!r} but no CUDA GPU is visible",
             fix="set extract.device: auto (or cpu)",
         )
-    bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
+    bf16 = config.precision in ("bf16", "bf16-model") or (
+        config.precision == "auto" and device.type == "cuda"
+    )
     return device, torch.bfloat16 if bf16 else torch.float32
 
 
@@ -90,8 +95,14 @@ class Extractor:
         self.config = config
         self.key = config_hash(config)
         self.device, self.dtype = resolve_device(config)
+        self.cast_bf16 = config.precision == "bf16-model"
         model, self.weights = load_backbone(config.backbone, config.weights)
-        self.mapper = TokenMapper(model).to(self.device).eval()
+        self.mapper = apply_speedups(
+            TokenMapper(model).to(self.device).eval(),
+            attention=config.attention,
+            cast_bf16=self.cast_bf16,
+            compile=config.compile,
+        )
 
     # -- background ---------------------------------------------------------------
 
@@ -107,11 +118,15 @@ class Extractor:
             with contextlib.suppress(Exception), np.load(cached) as data:
                 if str(data["video_hash"]) == video_hash:
                     return data["median"].astype(np.float32), int(data["n_frames"])
-        acc: MedianAccumulator | None = None
+        acc: MedianAccumulator | TorchMedianAccumulator | None = None
         n, last_s = 0, 0.0
-        for frame in iter_frames(path, color="gray"):
+        for frame in prefetch(iter_frames(path, color="gray"), 2 * self.config.prefetch):
             if acc is None:
-                acc = MedianAccumulator(frame.image.shape[:2], expected_frames=info.n_frames)
+                shape = frame.image.shape[:2]
+                if self.device.type == "cuda":  # same exact median, histogram on the GPU
+                    acc = TorchMedianAccumulator(shape, device=self.device)
+                else:
+                    acc = MedianAccumulator(shape, expected_frames=info.n_frames)
             acc.update(frame.image)
             n, last_s = n + 1, frame.time_s
         assert acc is not None  # iter_frames raises when there is no frame
@@ -150,10 +165,12 @@ class Extractor:
     @torch.inference_mode()
     def run_batch(self, batch: list[torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
         """Backbone on a list of (3, T, h, w) clips → tokens (n, h', w', C) f16, response (n, h', w')."""
-        x = torch.stack(batch).to(self.device, non_blocking=True)  # (B, 3, T, h, w)
-        with torch.autocast(
-            self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32
-        ):
+        x = torch.stack(batch)  # (B, 3, T, h, w)
+        if self.device.type == "cuda":
+            x = x.pin_memory()  # lets the copy below run asynchronously
+        x = x.to(self.device, self.dtype if self.cast_bf16 else None, non_blocking=True)
+        autocast = self.dtype != torch.float32 and not self.cast_bf16
+        with torch.autocast(self.device.type, dtype=self.dtype, enabled=autocast):
             tokens, prenorm = self.mapper(x)
         response = response_map(tokens, prenorm, self.config.response)
         return (
@@ -196,7 +213,7 @@ class Extractor:
                 if on_progress:
                     on_progress(len(records), expected)
 
-        for record, clip in self.clips(path, background):
+        for record, clip in prefetch(self.clips(path, background), cfg.prefetch):
             records.append(record)
             batch.append(clip)
             if len(batch) == cfg.batch_size:
@@ -236,7 +253,8 @@ class Extractor:
             "weights_source": self.weights.source,
             "weights_random": self.weights.random,
             "device": str(self.device),
-            "precision": str(self.dtype).removeprefix("torch."),
+            "precision": str(self.dtype).removeprefix("torch.")
+            + (" (weights cast)" if self.cast_bf16 else ""),
             "clip_frame_indices": [list(r.frame_indices) for r in records],
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
