@@ -74,6 +74,13 @@ class TrainConfig:
         "video = split videos (the paper's protocol; one mouse can sit in train and test);\n"
         "mouse_id = no mouse in two folds (StratifiedGroupKFold). Recorded in every output.",
     )
+    standardize: bool = setting(
+        True,
+        "z-score every input feature with the training fold's mean and sd before the model\n"
+        "(painscope's addition; ViS4mer feeds raw features). Token features of different videos\n"
+        "differ by little next to their shared part; without this the classifier can stall at\n"
+        "the majority class.",
+    )
     baseline: bool = setting(
         True, "Also run mean-pooled features + logistic regression on the same folds."
     )

@@ -47,6 +47,10 @@ class ViS4mer(nn.Module):
         super().__init__()
         self.config = config
         c = config
+        # per-feature z-scoring of the input, set from the training set by the trainer
+        # (painscope's addition; identity until set). Buffers, so checkpoints carry them.
+        self.register_buffer("input_mean", torch.zeros(c.d_input))
+        self.register_buffer("input_scale", torch.ones(c.d_input))
         self.encoder: nn.Module = (
             nn.Identity() if c.d_input == c.d_model else nn.Linear(c.d_input, c.d_model)
         )
@@ -68,6 +72,7 @@ class ViS4mer(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, L, d_input) → pooled features (B, d_final)."""
+        x = (x - self.input_mean) * self.input_scale  # (B, L, d_input)
         x = self.encoder(x).transpose(-1, -2)  # (B, H, L)
         for norm, layer, drop, pool, halve in zip(
             self.norms, self.layers, self.dropouts, self.pools, self.halvings, strict=True

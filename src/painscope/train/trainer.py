@@ -85,6 +85,17 @@ def predict_proba(
     return np.concatenate(out) if out else np.zeros((0, model.config.n_classes))
 
 
+def set_standardization(model: ViS4mer, train_seqs: Sequence[np.ndarray]) -> None:
+    """Per-feature mean and 1/sd over every token of the training sequences."""
+    n = sum(len(s) for s in train_seqs)
+    total = sum(np.asarray(s, dtype=np.float64).sum(axis=0) for s in train_seqs)
+    mean = total / n  # (D,)
+    sq = sum(((np.asarray(s, dtype=np.float64) - mean) ** 2).sum(axis=0) for s in train_seqs)
+    sd = np.sqrt(sq / max(n - 1, 1))
+    model.input_mean.copy_(torch.from_numpy(mean).float())
+    model.input_scale.copy_(torch.from_numpy(1.0 / np.maximum(sd, 1e-6)).float())
+
+
 def fit(
     config: TrainConfig,
     train_seqs: Sequence[np.ndarray],
@@ -111,7 +122,10 @@ def fit(
     rng = np.random.default_rng(seed)
     device = resolve_device(config.device)
     d_input = int(train_seqs[0].shape[1])
-    model = ViS4mer(model_config(config, d_input, n_classes, tokens_per_clip)).to(device)
+    model = ViS4mer(model_config(config, d_input, n_classes, tokens_per_clip))
+    if config.standardize:
+        set_standardization(model, train_seqs)
+    model = model.to(device)
     optimizer = make_optimizer(model, config.lr, config.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
