@@ -86,12 +86,18 @@ def test_bad_videos_are_reported_and_the_rest_go_on(tmp_path, tiny_config, rng):
         handle.write("videos/noise.mp4,m8,SNI,D3,,bottom\nvideos/cut.mkv,m9,SNI,D3,,bottom\n")
     summary = extract(project, tiny_config)
     status = {r.video_id: (r.status, r.reason) for r in summary.results}
+    assert {r.video for r in summary.results if r.status == "failed"} == {
+        "videos/short.mkv",
+        "videos/noise.mp4",
+        "videos/cut.mkv",
+    }
     assert status["videos__good"][0] == "done"
     assert (
         status["videos__short"][0] == "failed" and "too short: 0.30 s" in status["videos__short"][1]
     )
-    assert "noise.mp4: not a readable video" in status["videos__noise"][1]
-    assert "cut.mkv: truncated" in status["videos__cut"][1]
+    assert status["videos__noise"][1].startswith("not a readable video")
+    assert "fix: check that the file plays" in status["videos__noise"][1]
+    assert status["videos__cut"][1].startswith("truncated or damaged")
     assert summary.n_failed == 3
 
 

@@ -471,7 +471,10 @@ def extract(
                         output=str(target),
                     )
                 except PainscopeError as err:
-                    result = VideoResult(entry.video_id, entry.video, "failed", str(err))
+                    # the table's first column names the video already
+                    problem = err.problem if isinstance(err, VideoError) else err.message
+                    reason = f"{problem} — fix: {err.fix}" if err.fix else problem
+                    result = VideoResult(entry.video_id, entry.video, "failed", reason)
                 except Exception as err:  # one bad video never stops the batch
                     result = VideoResult(
                         entry.video_id, entry.video, "failed", f"{type(err).__name__}: {err}"
