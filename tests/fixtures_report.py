@@ -18,7 +18,7 @@ from painscope.evaluate.drugtest import drugtest_stats
 from painscope.evaluate.metrics import classification_metrics, qwk_table
 from painscope.labels import CLASSES_3, CLASSES_15
 
-METHOD_SKILL = {"ours+mask": 0.55, "ours": 0.45, "raw": 0.3, "mean": 0.25, "pose": 0.2}
+METHOD_SKILL = {"ours_mask": 0.55, "ours": 0.45, "raw": 0.3, "pooled": 0.25, "pose": 0.2}
 N_FOLDS = 8
 N_CLIPS = 40
 

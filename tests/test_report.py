@@ -71,16 +71,16 @@ def test_report_tables_follow_the_papers_layouts(full_report: tuple[Report, str]
     assert qwk is not None
     for label in ("formalin", "SNI", "control", "Total", "Acute pain (D0 to D3)", "Overall"):
         assert label in qwk.group(0)
-    assert 'id="tab-per_class_ours+mask_15class"' in page
-    assert 'id="tab-table4_drugtest_ours+mask_3class"' in page
-    assert 'id="tab-drugtest_pairwise_ours+mask_3class"' in page
+    assert 'id="tab-per_class_ours_mask_15class"' in page
+    assert 'id="tab-table4_drugtest_ours_mask_3class"' in page
+    assert 'id="tab-drugtest_pairwise_ours_mask_3class"' in page
     assert "chi-squared test" in page and "p = " in page
 
 
 def test_table3_numbers_match_metrics_json(full_report: tuple[Report, str]) -> None:
     report, page = full_report
     metrics = json.loads((report.html_path.parent / "metrics.json").read_text())
-    acc = metrics["ours+mask"]["15class"]["accuracy"]
+    acc = metrics["ours_mask"]["15class"]["accuracy"]
     f1 = metrics["pose"]["3class"]["macro_f1"]
     row = re.search(r"<tr><td>Ours\+Mask</td>.*?</tr>", page, re.S)
     assert row is not None and f"{100 * acc:.2f}" in row.group(0)
@@ -120,12 +120,12 @@ def test_every_figure_saved_as_png_and_svg(full_report: tuple[Report, str]) -> N
         assert f'id="fig-{png.stem}"' in page
     names = {p.stem for p in pngs}
     for expected in (
-        "confusion_ours+mask_15class",
-        "confusion_ours+mask_3class",
-        "per_class_ours+mask_15class",
-        "drugtest_ours+mask_3class",
-        "timeline_ours+mask_15class",
-        "embedding_ours+mask_15class",
+        "confusion_ours_mask_15class",
+        "confusion_ours_mask_3class",
+        "per_class_ours_mask_15class",
+        "drugtest_ours_mask_3class",
+        "timeline_ours_mask_15class",
+        "embedding_ours_mask_15class",
         "methods_accuracy_15class",
     ):
         assert expected in names

@@ -185,9 +185,9 @@ def test_report_renders_without_errors(
     tables = {t["id"]: t for t in probe["tables"]}
     for name in (
         "tab-table3_methods",
-        "tab-table5_qwk_ours+mask",
-        "tab-per_class_ours+mask_15class",
-        "tab-table4_drugtest_ours+mask_3class",
+        "tab-table5_qwk_ours_mask",
+        "tab-per_class_ours_mask_15class",
+        "tab-table4_drugtest_ours_mask_3class",
     ):
         assert tables[name]["rows"] > 2 and tables[name]["box"][1] > 0
     assert [s["id"] for s in probe["sections"]] == [sid for sid, _ in SECTIONS]

@@ -45,13 +45,27 @@ import pandas as pd
 from painscope.errors import PainscopeError
 
 RUN_FILES = ("config.yaml", "predictions.csv", "metrics.json", "drugtest.json")
-METHOD_ORDER = ("ours+mask", "ours", "raw", "mean", "pose")
+METHOD_ORDER = (
+    "ours_mask",
+    "ours+mask",
+    "ours",
+    "raw_mask",
+    "raw",
+    "pooled",
+    "mean",
+    "pose",
+    "features",
+)
 METHOD_NAMES = {
+    "ours_mask": "Ours+Mask",
     "ours+mask": "Ours+Mask",
     "ours": "Ours",
-    "raw": "Raw video (no background removal)",
+    "pooled": "Pooled tokens (mean)",
     "mean": "Pooled tokens (mean)",
+    "raw": "Raw video (no background removal)",
+    "raw_mask": "Raw video + mask",
     "pose": "Pose baseline (B-SOiD + ViS4mer)",
+    "features": "Own features (manifest)",
 }
 SCHEME_ORDER = ("15class", "3class")
 SCHEME_NAMES = {"15class": "15-class", "3class": "3-class"}
