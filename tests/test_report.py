@@ -67,7 +67,7 @@ def test_report_tables_follow_the_papers_layouts(full_report: tuple[Report, str]
     for column in ("15-class Acc (%)", "15-class F1", "3-class Acc (%)", "3-class F1"):
         assert column in table3.group(0)
     assert "95% CI" in table3.group(0) and "fold sd" in table3.group(0)
-    qwk = re.search(r'<table id="tab-table5_qwk_ours\+mask">.*?</table>', page, re.S)
+    qwk = re.search(r'<table id="tab-table5_qwk_ours_mask">.*?</table>', page, re.S)
     assert qwk is not None
     for label in ("formalin", "SNI", "control", "Total", "Acute pain (D0 to D3)", "Overall"):
         assert label in qwk.group(0)
