@@ -162,8 +162,15 @@ def run_demo(
     seconds["drugtest"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    say("5/5 report ...")
+    say("5/5 attention maps and report ...")
+    from painscope.report.explain import explain_video
     from painscope.report.html import build_report
+
+    for entry in [e for e in inputs.manifest if not e.group][:2]:  # two example videos
+        explain_video(
+            entry.path, 2, cv_run / "attention", config=extract_config,
+            block_size=train_config.block_size,
+        )  # fmt: skip
 
     report = build_report(cv_run, drugtest=drug_run).html_path
     seconds["report"] = time.perf_counter() - start
