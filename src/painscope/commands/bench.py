@@ -138,6 +138,9 @@ def bench_sim_command(
     scheme: str = typer.Option("3class", help="Label scheme."),
     group_by: str = typer.Option("video", help="video or mouse_id."),
     seed: int = typer.Option(0, help="Seed."),
+    methods: str = typer.Option(
+        "ours_mask,ours,raw,pose", help="Methods, comma-separated (raw needs a second extraction)."
+    ),
 ) -> None:
     """Controlled benchmark on simulated mice: planted effects recovered, none invented."""
     from painscope.bench.controlled import markdown_table, run_controlled
@@ -149,6 +152,7 @@ def bench_sim_command(
         scheme=scheme,
         group_by=group_by,
         seed=seed,
+        methods=[m.strip() for m in methods.split(",") if m.strip()],
         say=console.print,
     )
     console.print(markdown_table(rows))
