@@ -17,6 +17,7 @@ import yaml
 from painscope.evaluate.drugtest import drugtest_stats
 from painscope.evaluate.metrics import classification_metrics, qwk_table
 from painscope.labels import CLASSES_3, CLASSES_15
+from painscope.train.schemes import safe_name
 
 METHOD_SKILL = {"ours_mask": 0.55, "ours": 0.45, "raw": 0.3, "pooled": 0.25, "pose": 0.2}
 N_FOLDS = 8
@@ -104,7 +105,7 @@ def make_run_folder(
             )
             metrics[method][scheme]["grouped_by"] = grouped_by
             if clip_relevance:
-                folder = root / "clip_relevance" / f"{method}_{scheme}"
+                folder = root / "clip_relevance" / f"{safe_name(method)}_{safe_name(scheme)}"
                 folder.mkdir(parents=True, exist_ok=True)
                 for vid in videos["video_id"][:12]:
                     t = np.arange(N_CLIPS)

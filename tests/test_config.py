@@ -38,7 +38,7 @@ def test_unknown_key_and_section_are_named():
     [
         ({"frames_per_clip": 15}, "even"),
         ({"frames_per_clip": "32"}, "whole number"),
-        ({"input_size": 200}, "multiple of 16"),
+        ({"input_size": 112}, "multiple of 32"),
         ({"background": "mean"}, "not one of"),
         ({"backbone": "resnet"}, "unknown backbone"),
         ({"clip_seconds": 0}, r"\[0.1, 60\]"),

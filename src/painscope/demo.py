@@ -6,7 +6,7 @@ ground-truth pose) → extract (background removal, Video Swin token maps) →
 Ours+Mask, Ours, pooled tokens and the pose (B-SOiD) baseline on identical folds →
 zero-shot drug test → report.
 
-Sized to finish in minutes on a 2-core laptop CPU: Swin-T at 112² with 8 frames
+Sized to finish in minutes on a 2-core laptop CPU: Swin-T at 128² with 8 frames
 per clip, a narrow ViS4mer, and PCA instead of UMAP in the pose baseline. The backbone uses torchvision's Kinetics-400 weights
 when they are already in torch's cache and is otherwise randomly initialised —
 which the demo says loudly, since random features make the numbers meaningless
@@ -56,7 +56,7 @@ def demo_weights(backbone: str) -> str:
 def demo_settings(weights: str) -> tuple[ExtractConfig, TrainConfig, PoseConfig]:
     """Laptop-sized settings (the paper's are the defaults of painscope.yaml)."""
     extract = ExtractConfig(
-        backbone="swin3d_t", weights=weights, frames_per_clip=8, input_size=112, batch_size=8
+        backbone="swin3d_t", weights=weights, frames_per_clip=8, input_size=128, batch_size=8
     )
     train = TrainConfig(
         d_model=128,

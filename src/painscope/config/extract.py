@@ -50,8 +50,7 @@ class ExtractConfig:
     )
     input_size: int = setting(
         224,
-        "Backbone input size in pixels (multiple of 16; multiples of 32 give a token grid\n"
-        "without padded tokens, e.g. 224 -> 7 x 7).",
+        "Backbone input size in pixels, a multiple of 32 (224 -> a 7 x 7 token grid).",
     )
     normalize: bool = setting(
         True,
@@ -109,9 +108,12 @@ class ExtractConfig:
                 f"got {self.frames_per_clip}",
                 fix="the backbone's temporal patch is 2 frames; use 16 or 32",
             )
-        if self.input_size < 32 or self.input_size % 16:
+        if self.input_size < 32 or self.input_size % 32:
+            # other sizes make the patch-merging layers zero-pad the token grid; the padded
+            # edge tokens then stand out and capture the feature-space mask
             raise ConfigError(
-                f"extract.input_size must be a multiple of 16 (>= 32), got {self.input_size}"
+                f"extract.input_size must be a multiple of 32 (>= 32), got {self.input_size}",
+                fix="use 224 (the paper's), or 128 / 160 / 192 for speed",
             )
         if self.prefetch < 0:
             raise ConfigError(f"extract.prefetch must be >= 0, got {self.prefetch}")

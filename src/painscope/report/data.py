@@ -409,7 +409,9 @@ def probabilities(rows: pd.DataFrame) -> tuple[np.ndarray, list[str]] | None:
 
 def clip_relevance(run: Run, method: str, scheme: str) -> dict[str, np.ndarray]:
     """Per-clip relevance (n_clips,) of each video that has a file, keyed by video id."""
-    folder = run.root / "clip_relevance" / f"{method}_{scheme}"
+    from painscope.train.schemes import safe_name  # the writer's folder naming
+
+    folder = run.root / "clip_relevance" / f"{safe_name(method)}_{safe_name(scheme)}"
     out: dict[str, np.ndarray] = {}
     if not folder.is_dir():
         return out
