@@ -57,8 +57,9 @@ def run_controlled(
         simulate_dataset(root, preset="demo", minutes=minutes, effect=effect, seed=seed,
                          treated=False)  # fmt: skip
         _write_settings(root, extract_config, train_config, pose_config)
+        needs = {"median": {"ours_mask", "ours", "pooled"}, "none": {"raw", "raw_mask"}}
         for background in ("median", "none"):
-            if background == "none" and not {"raw", "raw_mask"} & set(methods):
+            if not needs[background] & set(methods):
                 continue
             say(f"effect {effect:g}: extract (background {background})")
             cfg = dataclasses.replace(extract_config, background=background)  # type: ignore[arg-type]
