@@ -92,6 +92,22 @@ def _write_settings(
     atomic_write_text(root / "painscope.yaml", text)
 
 
+def _same_simulation(root: Path, minutes: float, seed: int) -> bool:
+    """True if ``root`` already holds the demo cohort these settings would simulate."""
+    import json
+
+    try:
+        settings = json.loads((root / "simulation.json").read_text())["settings"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return (
+        settings.get("preset") == "demo"
+        and settings.get("minutes") == minutes
+        and settings.get("seed") == seed
+        and (root / "manifest.csv").exists()
+    )
+
+
 def headline(cv_run: Path) -> list[dict[str, Any]]:
     """Accuracy and macro F1 with 95 % CIs for every (method, scheme) of a CV run."""
     import json
@@ -134,8 +150,15 @@ def run_demo(
     root = Path(folder)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    say(f"1/5 simulating the demo cohort in {root} ...")
-    simulate_dataset(root, preset="demo", minutes=minutes, seed=seed)
+    if _same_simulation(root, minutes, seed):
+        say(f"1/5 reusing the simulated cohort in {root} (finished steps are skipped)")
+    else:
+        say(f"1/5 simulating the demo cohort in {root} ...")
+        # a previous demo with other settings is replaced; any other folder is refused
+        simulate_dataset(
+            root, preset="demo", minutes=minutes, seed=seed,
+            overwrite=(root / "simulation.json").exists(),
+        )  # fmt: skip
     seconds["simulate"] = time.perf_counter() - start
 
     weights = demo_weights("swin3d_t")
