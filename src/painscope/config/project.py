@@ -20,8 +20,8 @@ CONFIG_NAME = "painscope.yaml"
 # section name -> (dataclass, title shown in the template)
 STAGES: dict[str, tuple[type, str]] = {
     "extract": (ExtractConfig, "painscope extract: video -> token maps"),
-    "pose": (PoseConfig, "pose baseline: pose files -> B-SOiD motifs -> per-clip histograms"),
     "train": (TrainConfig, "painscope train / cv / predict / drugtest: the ViS4mer classifier"),
+    "pose": (PoseConfig, "pose baseline: pose files -> B-SOiD motifs -> per-clip histograms"),
 }
 
 
