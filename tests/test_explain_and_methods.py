@@ -77,3 +77,14 @@ def test_bench_cli_writes_json(tmp_path):
     rows = json.loads(out.read_text())["results"]
     assert {r["bench"] for r in rows} == {"background", "backbone"}
     assert all(r["value"] > 0 for r in rows)
+
+
+def test_controlled_markdown_table():
+    from painscope.bench.controlled import markdown_table
+
+    row = {"effect": 0.5, "method": "ours_mask", "accuracy": 0.5, "accuracy_ci": [0.4, 0.6],
+           "macro_f1": 0.3, "macro_f1_ci": [0.2, 0.4], "chance": 0.467, "n_videos": 60}  # fmt: skip
+    table = markdown_table([row]).splitlines()
+    assert table[2] == (
+        "| 0.5 | ours_mask | 0.500 [0.400, 0.600] | 0.300 [0.200, 0.400] | 0.467 | 60 |"
+    )

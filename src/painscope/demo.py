@@ -126,6 +126,7 @@ def headline(cv_run: Path) -> list[dict[str, Any]]:
                         "macro_f1": m["macro_f1"],
                         "macro_f1_ci": m["ci"]["macro_f1"],
                         "chance": m["chance"]["majority_accuracy"],
+                        "n_videos": m.get("n_videos"),
                         "grouped_by": m["grouped_by"],
                     }
                 )
