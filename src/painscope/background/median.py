@@ -23,6 +23,12 @@ import numpy as np
 Difference = Literal["absolute", "positive", "negative"]
 
 
+def check_frame(frame: np.ndarray, shape: tuple[int, int]) -> None:
+    """Frames added to a median accumulator must all be (height, width) uint8."""
+    if frame.shape != shape or frame.dtype != np.uint8:
+        raise ValueError(f"expected a {shape} uint8 frame, got {frame.shape} {frame.dtype}")
+
+
 class MedianAccumulator:
     """Streaming per-pixel histogram of 8-bit frames.
 
@@ -50,10 +56,7 @@ class MedianAccumulator:
 
     def update(self, frame: np.ndarray) -> None:
         """Add one (height, width) uint8 frame."""
-        if frame.shape != self.shape or frame.dtype != np.uint8:
-            raise ValueError(
-                f"expected a {self.shape} uint8 frame, got {frame.shape} {frame.dtype}"
-            )
+        check_frame(frame, self.shape)
         self._chunk[self._filled] = frame.reshape(-1)
         self._filled += 1
         if self._filled == len(self._chunk):

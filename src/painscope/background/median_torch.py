@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from painscope.background.median import check_frame
+
 
 class TorchMedianAccumulator:
     """Streaming per-pixel histogram of 8-bit frames on ``device``.
@@ -43,10 +45,7 @@ class TorchMedianAccumulator:
 
     def update(self, frame: np.ndarray) -> None:
         """Add one (height, width) uint8 frame."""
-        if frame.shape != self.shape or frame.dtype != np.uint8:
-            raise ValueError(
-                f"expected a {self.shape} uint8 frame, got {frame.shape} {frame.dtype}"
-            )
+        check_frame(frame, self.shape)
         self._chunk[self._filled].numpy()[:] = frame.reshape(-1)
         self._filled += 1
         if self._filled == len(self._chunk):
