@@ -76,3 +76,14 @@ def test_bad_yaml_names_the_file(tmp_path):
     path.write_text("extract: [unclosed\n")
     with pytest.raises(ConfigError, match=r"painscope\.yaml: not valid YAML"):
         load_config(path)
+
+
+def test_overrides_replace_given_settings_and_validate_again():
+    from painscope.config.base import with_overrides
+
+    base = ExtractConfig(backbone="swin3d_t")
+    assert with_overrides(base, section="extract", weights=None) is base
+    changed = with_overrides(base, section="extract", frames_per_clip=16, weights=None)
+    assert changed == ExtractConfig(backbone="swin3d_t", frames_per_clip=16)
+    with pytest.raises(ConfigError, match="even"):
+        with_overrides(base, section="extract", frames_per_clip=15)

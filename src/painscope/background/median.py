@@ -23,6 +23,17 @@ import numpy as np
 Difference = Literal["absolute", "positive", "negative"]
 
 
+def middle_ranks(n_frames: int) -> tuple[int, int]:
+    """1-based ranks of the two middle values of ``n_frames`` (equal when odd).
+
+    Their mean is what ``np.median`` returns, so both accumulators read these two ranks
+    off the cumulative histogram.
+    """
+    if n_frames == 0:
+        raise ValueError("no frames were added")
+    return (n_frames + 1) // 2, n_frames // 2 + 1
+
+
 def check_frame(frame: np.ndarray, shape: tuple[int, int]) -> None:
     """Frames added to a median accumulator must all be (height, width) uint8."""
     if frame.shape != shape or frame.dtype != np.uint8:
@@ -82,11 +93,7 @@ class MedianAccumulator:
     def median(self) -> np.ndarray:
         """The exact per-pixel median so far: float32 array of shape (height, width)."""
         self._flush()
-        n = self.n_frames_
-        if n == 0:
-            raise ValueError("no frames were added")
-        # 1-based ranks of the two middle values (equal when n is odd)
-        k_lo, k_hi = (n + 1) // 2, n // 2 + 1
+        k_lo, k_hi = middle_ranks(self.n_frames_)
         out = np.empty(self.n_pixels, dtype=np.float32)
         step = 1 << 14
         for start in range(0, self.n_pixels, step):

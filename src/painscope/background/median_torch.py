@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from painscope.background.median import check_frame
+from painscope.background.median import check_frame, middle_ranks
 
 
 class TorchMedianAccumulator:
@@ -68,10 +68,7 @@ class TorchMedianAccumulator:
     def median(self) -> np.ndarray:
         """The exact per-pixel median so far: float32 array of shape (height, width)."""
         self._flush()
-        n = self.n_frames_
-        if n == 0:
-            raise ValueError("no frames were added")
-        k_lo, k_hi = (n + 1) // 2, n // 2 + 1  # 1-based ranks of the two middle values
+        k_lo, k_hi = middle_ranks(self.n_frames_)
         counts = self.counts_.view(self.n_pixels, 256)
         out = torch.empty(self.n_pixels, dtype=torch.float32, device=self.device)
         step = 1 << 18

@@ -13,13 +13,10 @@ from painscope.cli import app, console, user_errors
 
 def _train_config(project: Path, **overrides: Any) -> Any:
     """The project's ``train`` settings with command-line overrides (validated)."""
-    from painscope.config.base import from_dict, to_dict
-    from painscope.config.train import TrainConfig
+    from painscope.config.base import with_overrides
     from painscope.train.runs import open_inputs
 
-    base = open_inputs(project).config.stage("train")
-    values = {**to_dict(base), **{k: v for k, v in overrides.items() if v is not None}}
-    return from_dict(TrainConfig, values, section="train")
+    return with_overrides(open_inputs(project).config.stage("train"), section="train", **overrides)
 
 
 def _summary(run: Path) -> None:

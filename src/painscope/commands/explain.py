@@ -23,13 +23,12 @@ def explain_command(
     backbone: str | None = typer.Option(None, help="Override extract.backbone."),
 ) -> None:
     """Grad-CAM of the backbone on one clip: raw, background removed, heat map, mask block."""
-    from painscope.config import ExtractConfig, from_dict, load_config, to_dict
+    from painscope.config import ExtractConfig, load_config
+    from painscope.config.base import with_overrides
     from painscope.report.explain import explain_video
 
     config = load_config(project / "painscope.yaml").extract if project else ExtractConfig()
-    overrides = {k: v for k, v in dict(weights=weights, backbone=backbone).items() if v}
-    if overrides:
-        config = from_dict(ExtractConfig, {**to_dict(config), **overrides}, section="extract")
+    config = with_overrides(config, section="extract", weights=weights, backbone=backbone)
     paths = explain_video(video, clip, out, config=config, block_size=block)
     for path in paths:
         console.print(f"wrote {path}")

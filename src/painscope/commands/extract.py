@@ -34,26 +34,21 @@ def extract_command(
     video: list[str] | None = typer.Option(None, help="Only these videos (id or manifest path)."),
 ) -> None:
     """Extract Video Swin token maps for every video in the manifest (skips finished ones)."""
-    from painscope.config import ExtractConfig, from_dict, to_dict
+    from painscope.config.base import with_overrides
     from painscope.features.extract import extract
     from painscope.project import open_project
 
     proj = open_project(project)
-    overrides = {
-        k: v
-        for k, v in dict(
-            backbone=backbone,
-            weights=weights,
-            background=background,
-            frames_per_clip=frames_per_clip,
-            batch_size=batch_size,
-            device=device,
-        ).items()
-        if v is not None
-    }
-    config = proj.config().extract
-    if overrides:
-        config = from_dict(ExtractConfig, {**to_dict(config), **overrides}, section="extract")
+    config = with_overrides(
+        proj.config().extract,
+        section="extract",
+        backbone=backbone,
+        weights=weights,
+        background=background,
+        frames_per_clip=frames_per_clip,
+        batch_size=batch_size,
+        device=device,
+    )
     n_videos = len(proj.manifest(check_files=False))
 
     with Progress(

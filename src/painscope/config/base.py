@@ -93,6 +93,14 @@ def from_dict(cls: type[C], data: Mapping[str, Any] | None, *, section: str) -> 
     return cls(**kwargs)
 
 
+def with_overrides(config: C, *, section: str, **overrides: Any) -> C:
+    """``config`` with the given settings replaced (``None`` = keep), validated again."""
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if not changes:
+        return config
+    return from_dict(type(config), {**to_dict(config), **changes}, section=section)
+
+
 def to_dict(config: Any) -> dict[str, Any]:
     """Plain-python view (tuples become lists) for YAML/JSON."""
     out = {}
