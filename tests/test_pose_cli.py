@@ -20,10 +20,10 @@ def test_pose_section_is_in_the_template_and_parses() -> None:
     template = config_template()
     assert "pose:" in template and "likelihood_threshold: 0.6" in template
     config = parse_config({"pose": {"keypoints": ["snout", "tailbase"], "fps": 25}})
-    pose = config.stage("pose")
+    pose = config.pose
     assert isinstance(pose, PoseConfig)
     assert pose.keypoints == ("snout", "tailbase") and pose.fps == 25.0
-    assert parse_config({}).stage("pose") == PoseConfig()
+    assert parse_config({}).pose == PoseConfig()
 
 
 @pytest.mark.parametrize(

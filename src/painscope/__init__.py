@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from painscope.version import __version__
 
 __all__ = ["__version__", "extract", "init_project", "read_manifest"]
 

@@ -61,7 +61,7 @@ def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
     if version:
-        from painscope import __version__
+        from painscope.version import __version__
 
         typer.echo(__version__)
         raise typer.Exit()

@@ -73,7 +73,7 @@ def demo_settings(weights: str) -> tuple[ExtractConfig, TrainConfig, PoseConfig]
     return extract, train, pose
 
 
-def _write_settings(
+def write_settings(
     root: Path, extract: ExtractConfig, train: TrainConfig, pose: PoseConfig
 ) -> None:
     import yaml
@@ -110,27 +110,24 @@ def _same_simulation(root: Path, minutes: float, seed: int) -> bool:
 
 def headline(cv_run: Path) -> list[dict[str, Any]]:
     """Accuracy and macro F1 with 95 % CIs for every (method, scheme) of a CV run."""
-    import json
+    from painscope.evaluate.results import read_results
 
-    metrics = json.loads((cv_run / "metrics.json").read_text())
-    rows = []
-    for method, by_scheme in metrics.items():
-        for scheme, m in by_scheme.items():
-            if "accuracy" in m:
-                rows.append(
-                    {
-                        "method": method,
-                        "scheme": scheme,
-                        "accuracy": m["accuracy"],
-                        "accuracy_ci": m["ci"]["accuracy"],
-                        "macro_f1": m["macro_f1"],
-                        "macro_f1_ci": m["ci"]["macro_f1"],
-                        "chance": m["chance"]["majority_accuracy"],
-                        "n_videos": m.get("n_videos"),
-                        "grouped_by": m["grouped_by"],
-                    }
-                )
-    return rows
+    results = read_results(cv_run)
+    results.require_complete("the demo headline")
+    return [
+        {
+            "method": method,
+            "scheme": scheme,
+            "accuracy": m.accuracy,
+            "accuracy_ci": list(m.ci_accuracy) if m.ci_accuracy else None,
+            "macro_f1": m.macro_f1,
+            "macro_f1_ci": list(m.ci_macro_f1) if m.ci_macro_f1 else None,
+            "chance": m.chance.majority_accuracy,
+            "n_videos": m.n_videos,
+            "grouped_by": m.grouped_by.value,
+        }
+        for (method, scheme), m in results.scores.items()
+    ]
 
 
 def run_demo(
@@ -164,7 +161,7 @@ def run_demo(
 
     weights = demo_weights("swin3d_t")
     extract_config, train_config, pose_config = demo_settings(weights)
-    _write_settings(root, extract_config, train_config, pose_config)
+    write_settings(root, extract_config, train_config, pose_config)
     start = time.perf_counter()
     say("2/5 extracting token maps (background removal + Swin-T) ...")
     summary = extract(root, extract_config)

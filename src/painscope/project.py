@@ -24,10 +24,20 @@ MANIFEST_NAME = "manifest.csv"
 
 
 @dataclass(frozen=True)
-class Project:
-    """Paths of one project folder."""
+class Inputs:
+    """What a classifier job reads: the project folder, its settings and its manifest."""
 
     root: Path
+    config: ProjectConfig
+    manifest: Manifest
+
+
+@dataclass(frozen=True)
+class Project:
+    """Paths of one project folder (``manifest_file``: another manifest than manifest.csv)."""
+
+    root: Path
+    manifest_file: Path | None = None
 
     @property
     def config_path(self) -> Path:
@@ -35,7 +45,7 @@ class Project:
 
     @property
     def manifest_path(self) -> Path:
-        return self.root / MANIFEST_NAME
+        return self.manifest_file if self.manifest_file is not None else self.root / MANIFEST_NAME
 
     @property
     def background_dir(self) -> Path:
@@ -54,10 +64,23 @@ class Project:
     def manifest(self, *, check_files: bool = True) -> Manifest:
         return read_manifest(self.manifest_path, self.root, check_files=check_files)
 
+    def inputs(self) -> Inputs:
+        """Settings and manifest, validated; video files need not exist (features are read)."""
+        return Inputs(self.root, self.config(), self.manifest(check_files=False))
 
-def open_project(root: Path | str) -> Project:
-    """A project folder that must exist and hold a manifest."""
-    project = Project(Path(root))
+
+def open_project(root: Project | Path | str, *, manifest: Path | str | None = None) -> Project:
+    """A project folder that must exist and hold a manifest.
+
+    ``root`` may also be a manifest CSV: its folder is then the project. ``manifest``
+    names another manifest than ``manifest.csv``.
+    """
+    path = root.root if isinstance(root, Project) else Path(root)
+    if manifest is None and isinstance(root, Project):
+        manifest = root.manifest_file
+    if path.is_file() and path.suffix.lower() == ".csv":
+        path, manifest = path.parent, path
+    project = Project(path, Path(manifest) if manifest is not None else None)
     if not project.root.is_dir():
         raise PainscopeError(
             f"{project.root}: no such project folder",

@@ -69,9 +69,9 @@ def run_motifs(
     (motif per ~100 ms bin), ``sequences/<video_id>.npy`` (per-clip histograms,
     float32 (n_clips, n_motifs)) and ``figures/`` (usage, transitions).
     """
-    from painscope import __version__
     from painscope.config import write_resolved
     from painscope.project import open_project
+    from painscope.version import __version__
 
     say = progress or (lambda _msg: None)
     project = open_project(project_dir)
@@ -84,9 +84,7 @@ def run_motifs(
             "no video has a pose file",
             fix="add a 'pose' column naming each video's DeepLabCut/SLEAP file",
         )
-    source = PoseMotifSource(
-        project.root, config.stage("pose"), clip_seconds=config.extract.clip_seconds
-    )
+    source = PoseMotifSource(project.root, config.pose, clip_seconds=config.extract.clip_seconds)
     say(f"learning motifs from {len(with_pose)} pose file(s)")
     source.fit(with_pose)
     n_motifs = source.n_motifs
@@ -97,7 +95,7 @@ def run_motifs(
     (out / "sequences").mkdir(exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
     write_resolved(
-        config.stage("pose"),
+        config.pose,
         out / "config.yaml",
         extra={"painscope": __version__, "by": by, "pose_keypoints": list(source.keypoints_)},
     )

@@ -37,12 +37,12 @@ def run_controlled(
     say: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     """Run the benchmark; returns one row per (effect, method)."""
-    from painscope.demo import _write_settings, demo_settings, demo_weights, headline
+    from painscope.demo import demo_settings, demo_weights, headline, write_settings
     from painscope.features.extract import extract
+    from painscope.project import open_project
     from painscope.simulate import simulate_dataset
     from painscope.train.cv import run_cv
     from painscope.train.methods import build_sources
-    from painscope.train.runs import open_inputs
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,7 @@ def run_controlled(
         say(f"effect {effect:g}: simulate")
         simulate_dataset(root, preset="demo", minutes=minutes, effect=effect, seed=seed,
                          treated=False)  # fmt: skip
-        _write_settings(root, extract_config, train_config, pose_config)
+        write_settings(root, extract_config, train_config, pose_config)
         needs = {"median": {"ours_mask", "ours", "pooled"}, "none": {"raw", "raw_mask"}}
         for background in ("median", "none"):
             if not needs[background] & set(methods):
@@ -67,8 +67,7 @@ def run_controlled(
             if summary.n_failed:
                 raise RuntimeError(f"extraction failed in {root}")
         say(f"effect {effect:g}: cross-validate {', '.join(methods)}")
-        inputs = open_inputs(root)
-        sources = build_sources(root, inputs.config, methods, train_config)
+        sources = build_sources(root, open_project(root).config(), methods, train_config)
         run = run_cv(root, train_config, sources, schemes=[scheme], name="controlled")
         seconds = time.perf_counter() - start
         for row in headline(run):  # one per method (one scheme)
@@ -80,15 +79,17 @@ def run_controlled(
 
 
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    from painscope.evaluate.results import format_ci
+
     lines = [
         "| effect | method | accuracy [95% CI] | macro F1 [95% CI] | chance (majority) | n |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        a, f = r["accuracy_ci"], r["macro_f1_ci"]
+        acc = format_ci(r["accuracy"], r["accuracy_ci"], 3)
+        f1 = format_ci(r["macro_f1"], r["macro_f1_ci"], 3)
         lines.append(
-            f"| {r['effect']:g} | {r['method']} | {r['accuracy']:.3f} [{a[0]:.3f}, {a[1]:.3f}] "
-            f"| {r['macro_f1']:.3f} [{f[0]:.3f}, {f[1]:.3f}] | {r['chance']:.3f} "
+            f"| {r['effect']:g} | {r['method']} | {acc} | {f1} | {r['chance']:.3f} "
             f"| {r['n_videos']} |"
         )
     return "\n".join(lines) + "\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,36 +13,46 @@ from painscope.cli import app, console, user_errors
 def _train_config(project: Path, **overrides: Any) -> Any:
     """The project's ``train`` settings with command-line overrides (validated)."""
     from painscope.config.base import with_overrides
-    from painscope.train.runs import open_inputs
+    from painscope.project import open_project
 
-    return with_overrides(open_inputs(project).config.stage("train"), section="train", **overrides)
+    return with_overrides(open_project(project).config().train, section="train", **overrides)
 
 
 def _summary(run: Path) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    metrics_path = run / "metrics.json"
-    if not metrics_path.exists():
+    from painscope.evaluate.results import format_ci, read_results
+
+    results = read_results(run)
+    if not results.scores:
         return
-    metrics = json.loads(metrics_path.read_text())
     table = Table(title="test folds, pooled (95% bootstrap CI)")
     for col in ("method", "scheme", "accuracy", "macro F1", "chance (majority)", "split by"):
         table.add_column(col)
-    for method, by_scheme in metrics.items():
-        for scheme, m in by_scheme.items():
-            if "accuracy" not in m:
-                continue
-            ci = m["ci"]["accuracy"] or [float("nan")] * 2
-            cf = m["ci"]["macro_f1"] or [float("nan")] * 2
-            table.add_row(
-                method,
-                scheme,
-                f"{m['accuracy']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]",
-                f"{m['macro_f1']:.3f} [{cf[0]:.3f}, {cf[1]:.3f}]",
-                f"{m['chance']['majority_accuracy']:.3f}",
-                m["grouped_by"],
-            )
+    for (method, scheme), m in results.scores.items():
+        table.add_row(
+            escape(method), escape(scheme),
+            format_ci(m.accuracy, m.ci_accuracy, 3), format_ci(m.macro_f1, m.ci_macro_f1, 3),
+            f"{m.chance.majority_accuracy:.3f}", m.grouped_by.value,
+        )  # fmt: skip
     console.print(table)
+    for line in logreg_wins(results.scores):
+        console.print(escape(line))
+
+
+def logreg_wins(scores: Any) -> list[str]:
+    """One plain sentence per (method, scheme) whose ``<method>_logreg`` is more accurate."""
+    out = []
+    for (method, scheme), m in scores.items():
+        base = scores.get((f"{method}_logreg", scheme))
+        if base is not None and base.accuracy > m.accuracy:
+            out.append(
+                f"note: for {scheme}, the logistic-regression baseline on mean-pooled tokens "
+                f"({method}_logreg, accuracy {base.accuracy:.3f}) beats {method} "
+                f"({m.accuracy:.3f}): the sequence model adds nothing here."
+            )
+    return out
 
 
 SCHEME = typer.Option(None, "--scheme", help="Label scheme: 15class, 3class or a manifest column.")
@@ -78,9 +87,9 @@ def cv_command(
     name: str = NAME,
 ) -> None:
     """Cross-validate the classifier (8 folds: test i, validate i+1, train the rest)."""
+    from painscope.project import open_project
     from painscope.train.cv import run_cv
     from painscope.train.methods import build_sources
-    from painscope.train.runs import open_inputs
 
     config = _train_config(
         project, group_by=group_by, epochs=epochs, tokens=tokens, baseline=baseline,
@@ -88,8 +97,8 @@ def cv_command(
     )  # fmt: skip
     sources = None
     if method:
-        inputs = open_inputs(project)
-        sources = build_sources(inputs.root, inputs.config, method, config)
+        found = open_project(project)
+        sources = build_sources(found.root, found.config(), method, config)
     run = run_cv(project, config, sources, schemes=scheme or None, name=name or "cv")
     _summary(run)
     console.print(f"cross-validation run: [bold]{run}[/]")
@@ -139,22 +148,24 @@ def drugtest_command(
     name: str = NAME,
 ) -> None:
     """Zero-shot drug test: share of each group's videos predicted per class, CIs and tests."""
-    import pandas as pd
+    from rich.markup import escape
     from rich.table import Table
 
+    from painscope.evaluate.results import format_ci, read_results
     from painscope.train.predict import run_drugtest
 
     out = run_drugtest(
         run, project, groups=group or None, manifest=manifest, name=name or "drugtest"
     )
-    shares = pd.read_csv(out / "drugtest.csv")
     table = Table(title="share of videos predicted per class (95% Wilson CI)")
     for col in ("method", "scheme", "group", "class", "share"):
         table.add_column(col)
-    for r in shares.itertuples():
-        table.add_row(
-            str(r.method), str(r.scheme), str(r.group), str(r._4),
-            f"{r.n_predicted}/{r.n_videos} = {r.share:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
-        )  # fmt: skip
+    for (method, scheme), test in read_results(out).drugtests.items():
+        for r in test.shares:
+            ci = None if r.ci_low is None or r.ci_high is None else (r.ci_low, r.ci_high)
+            table.add_row(
+                escape(method), escape(scheme), escape(r.group), escape(r.cls),
+                f"{r.n_predicted}/{r.n_videos} = {format_ci(r.share, ci)}",
+            )  # fmt: skip
     console.print(table)
     console.print(f"drug test: [bold]{out}[/]")

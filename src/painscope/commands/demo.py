@@ -22,6 +22,7 @@ def demo_command(
     from rich.table import Table
 
     from painscope.demo import run_demo
+    from painscope.evaluate.results import format_ci
     from painscope.features.weights import RandomWeightsWarning
 
     with warnings.catch_warnings():
@@ -31,12 +32,10 @@ def demo_command(
     for column in ("method", "scheme", "accuracy", "macro F1", "chance", "split by"):
         table.add_column(column)
     for row in result.headline:
-        lo, hi = row["accuracy_ci"]
-        flo, fhi = row["macro_f1_ci"]
         table.add_row(
             row["method"], row["scheme"],
-            f"{row['accuracy']:.3f} [{lo:.3f}, {hi:.3f}]",
-            f"{row['macro_f1']:.3f} [{flo:.3f}, {fhi:.3f}]",
+            format_ci(row["accuracy"], row["accuracy_ci"], 3),
+            format_ci(row["macro_f1"], row["macro_f1_ci"], 3),
             f"{row['chance']:.3f}", row["grouped_by"],
         )  # fmt: skip
     console.print(table)

@@ -1,6 +1,7 @@
-"""The whole ``painscope.yaml``: one section per stage.
+"""The whole ``painscope.yaml``: one typed section per stage.
 
-A stage adds itself by adding its dataclass to ``STAGES``.
+A stage adds itself by adding its dataclass to ``STAGES`` (template and section names)
+and a field to :class:`ProjectConfig` (parsed in :func:`parse_config`).
 """
 
 from __future__ import annotations
@@ -27,19 +28,11 @@ STAGES: dict[str, tuple[type, str]] = {
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """All stage settings of one project."""
+    """All stage settings of one project (defaults for a section the yaml lacks)."""
 
     extract: ExtractConfig = field(default_factory=ExtractConfig)
-    sections: dict[str, Any] = field(default_factory=dict)
-
-    def stage(self, name: str) -> Any:
-        """The settings of stage ``name`` (defaults when the yaml lacks the section)."""
-        if name == "extract":
-            return self.extract
-        if name in self.sections:
-            return self.sections[name]
-        cls, _ = STAGES[name]
-        return cls()
+    train: TrainConfig = field(default_factory=TrainConfig)
+    pose: PoseConfig = field(default_factory=PoseConfig)
 
 
 def parse_config(data: dict[str, Any] | None, *, source: str = "painscope.yaml") -> ProjectConfig:
@@ -51,14 +44,14 @@ def parse_config(data: dict[str, Any] | None, *, source: str = "painscope.yaml")
             f"{source}: unknown section(s) {', '.join(unknown)}",
             fix=f"valid sections are: {', '.join(STAGES)}",
         )
-    built: dict[str, Any] = {}
-    for name, (cls, _) in STAGES.items():
-        try:
-            built[name] = from_dict(cls, data.get(name), section=name)
-        except ConfigError as err:
-            raise ConfigError(f"{source}: {err.message}", fix=err.fix) from None
-    extract = built.pop("extract")
-    return ProjectConfig(extract=extract, sections=built)
+    try:
+        return ProjectConfig(
+            extract=from_dict(ExtractConfig, data.get("extract"), section="extract"),
+            train=from_dict(TrainConfig, data.get("train"), section="train"),
+            pose=from_dict(PoseConfig, data.get("pose"), section="pose"),
+        )
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err.message}", fix=err.fix) from None
 
 
 def load_config(path: Path) -> ProjectConfig:

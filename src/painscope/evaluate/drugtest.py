@@ -15,9 +15,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from painscope.evaluate.records import SCHEMA_VERSION, JsonObject
 
 
 def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -96,3 +99,103 @@ def drugtest_stats(
         row["p_holm"] = adj
     stats["fisher"] = pairwise
     return rows, stats
+
+
+# ---------------------------------------------------------------- typed record (metrics.json)
+
+
+@dataclass(frozen=True)
+class GroupShare:
+    """Share of one group's videos predicted as one class, with its Wilson 95 % CI."""
+
+    group: str
+    cls: str  # "class" in JSON
+    n_videos: int
+    n_predicted: int
+    share: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class Chi2:
+    statistic: float | None
+    p: float | None
+    dof: int
+
+
+@dataclass(frozen=True)
+class FisherTest:
+    """Fisher's exact test of one class between two groups (p raw and Holm-adjusted)."""
+
+    group_a: str
+    group_b: str
+    cls: str  # "class" in JSON
+    share_a: float | None
+    share_b: float | None
+    odds_ratio: float | None
+    p: float | None
+    p_holm: float | None
+
+
+@dataclass(frozen=True)
+class DrugTest:
+    """The drug test of one method and scheme: ``counts`` is (n_groups, n_classes)."""
+
+    groups: tuple[str, ...]
+    classes: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]
+    chi2: Chi2 | None
+    fisher: tuple[FisherTest, ...]
+    shares: tuple[GroupShare, ...]
+
+    @classmethod
+    def from_stats(cls, shares: Sequence[dict[str, Any]], stats: dict[str, Any]) -> DrugTest:
+        """From :func:`drugtest_stats`'s two results."""
+        return cls.from_json({"drugtest": {**stats, "shares": list(shares)}}, "drugtest")
+
+    def to_json(self) -> dict[str, Any]:
+        def rec(obj: Any) -> dict[str, Any]:
+            return {("class" if k == "cls" else k): v for k, v in vars(obj).items()}
+
+        return {
+            "drugtest": {
+                "groups": list(self.groups),
+                "classes": list(self.classes),
+                "counts": [list(r) for r in self.counts],
+                "chi2": vars(self.chi2).copy() if self.chi2 else None,
+                "fisher": [rec(f) for f in self.fisher],
+                "shares": [rec(s) for s in self.shares],
+            }
+        }
+
+    @classmethod
+    def from_json(cls, value: object, where: str, version: int = SCHEMA_VERSION) -> DrugTest:
+        o = JsonObject(value, where, version).obj("drugtest")
+        chi2 = None
+        if o.has("chi2"):
+            c = o.obj("chi2")
+            chi2 = Chi2(c.num("statistic"), c.num("p"), c.int("dof"))
+        fisher = tuple(
+            FisherTest(
+                str(f.raw("group_a")), str(f.raw("group_b")), str(f.raw("class")),
+                f.num("share_a"), f.num("share_b"), f.num("odds_ratio"), f.num("p"),
+                f.num("p_holm"),
+            )
+            for f in (JsonObject(x, f"{where}.fisher", version) for x in o.list("fisher"))
+        )  # fmt: skip
+        shares = tuple(
+            GroupShare(
+                str(r.raw("group")), str(r.raw("class")), r.int("n_videos"), r.int("n_predicted"),
+                r.num("share"), r.num("ci_low"), r.num("ci_high"),
+            )
+            for r in (JsonObject(x, f"{where}.shares", version) for x in o.list("shares"))
+        )  # fmt: skip
+        return cls(
+            groups=tuple(str(g) for g in o.list("groups")),
+            classes=tuple(str(c) for c in o.list("classes")),
+            counts=tuple(tuple(int(x) for x in r) for r in o.list("counts")),
+            chi2=chi2,
+            fisher=fisher,
+            shares=shares,
+        )

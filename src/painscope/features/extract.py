@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from painscope import __version__
 from painscope.background.median import MedianAccumulator
 from painscope.background.median_torch import TorchMedianAccumulator
 from painscope.clips.transforms import prepare_clip
@@ -39,6 +38,7 @@ from painscope.features.weights import WeightsInfo, load_backbone
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
 from painscope.io.prefetch import prefetch
 from painscope.io.video import VideoInfo, file_hash, iter_frames, probe
+from painscope.version import __version__
 
 ProgressFn = Callable[[int, int | None], None]  # (clips done, clips expected)
 

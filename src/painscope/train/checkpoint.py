@@ -22,7 +22,7 @@ FORMAT = 1
 
 
 def save_checkpoint(path: Path, model: ViS4mer, **info: Any) -> None:
-    from painscope import __version__
+    from painscope.version import __version__
 
     payload = {
         "format": FORMAT,

@@ -5,30 +5,51 @@ tests fold i, validates fold (i + 1) mod k and trains on the rest (see
 :mod:`painscope.evaluate.splits`). Per round, ``source.fit`` sees only the round's
 training videos. Optionally a mean-pooled logistic-regression baseline runs on the
 same folds (method ``<source>_logreg``). Outputs follow docs/design.md, "Run folder".
+
+The work is a list of :class:`FoldJob` (one per method and round, covering every
+scheme), each run by :func:`fit_fold`, which only writes its own checkpoints and
+relevance files. ``run_cv`` hands the jobs to a ``map_jobs`` callable (default: the
+built-in ``map``, serial), so a parallel runner can be passed in; ``run_train``
+(:mod:`painscope.train.full`) fits its one model through the same :func:`fit_fold`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from painscope.config.base import to_dict
 from painscope.config.train import TrainConfig
 from painscope.evaluate.metrics import classification_metrics, qwk_table
+from painscope.evaluate.results import (
+    FoldTraining,
+    GroupedBy,
+    RunResults,
+    RunStatus,
+    Scores,
+    Weights,
+    finish_status,
+    prediction_rows,
+    start_status,
+    write_results,
+    write_status,
+)
 from painscope.evaluate.splits import make_folds, round_roles
+from painscope.manifest import VideoEntry
 from painscope.project import Project
 from painscope.train.checkpoint import save_checkpoint
 from painscope.train.data import load_sequences
 from painscope.train.relevance import clip_relevance
 from painscope.train.runs import (
-    Inputs,
     default_source,
     make_run_dir,
     open_inputs,
     training_entries,
-    write_json,
     write_run_config,
 )
 from painscope.train.schemes import safe_name, scheme_labels
@@ -56,32 +77,165 @@ def logreg_baseline(
     return probs
 
 
-def prediction_rows(
-    entries: Sequence[Any],
-    probs: np.ndarray,
-    classes: Sequence[str],
-    true_labels: Sequence[str],
-    method: str,
-    scheme: str,
-    fold: int | str,
-) -> list[dict[str, Any]]:
-    rows = []
-    for e, p, t in zip(entries, probs, true_labels, strict=True):
-        row = {
-            "video_id": e.video_id,
-            "mouse_id": e.mouse_id,
-            "condition": e.condition,
-            "timepoint": e.timepoint,
-            "group": e.group,
-            "method": method,
-            "scheme": scheme,
-            "fold": fold,
-            "true_label": t,
-            "pred_label": classes[int(np.argmax(p))],
-        }
-        row.update({f"prob_{c}": float(v) for c, v in zip(classes, p, strict=True)})
-        rows.append(row)
-    return rows
+@dataclass(frozen=True)
+class FoldContext:
+    """What every fold job of one run shares (plain values: picklable).
+
+    ``labels[scheme]`` = (label of every entry, classes of the scheme).
+    """
+
+    entries: tuple[VideoEntry, ...]
+    labels: dict[str, tuple[list[str], tuple[str, ...]]]
+    config: TrainConfig
+    run_dir: Path
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class FoldJob:
+    """One method and one round: train / val / test are indices into ``FoldContext.entries``.
+
+    ``fold`` names the checkpoints and prediction rows; the seed is ``config.seed + fold``.
+    """
+
+    source: SequenceSource
+    fold: int
+    n_rounds: int
+    train: tuple[int, ...]
+    val: tuple[int, ...]
+    test: tuple[int, ...]
+    schemes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """Model selection of one scheme in one job."""
+
+    scheme: str
+    best_epoch: int
+    best_val_accuracy: float | None
+    history: list[dict[str, float]]
+
+
+@dataclass(frozen=True)
+class FoldOutcome:
+    """What a job returns: its prediction rows (test videos) and its fits."""
+
+    method: str
+    fold: int
+    rows: list[dict[str, Any]]
+    fits: tuple[FoldFit, ...]
+
+
+MapJobs = Callable[[Callable[[FoldJob], FoldOutcome], Sequence[FoldJob]], Iterable[FoldOutcome]]
+
+
+def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
+    """Fit one model per scheme on the job's training videos; predict its test videos.
+
+    Writes ``checkpoints/<method>_<scheme>_fold<fold>.pt`` and, with ``config.relevance``,
+    ``clip_relevance/<method>_<scheme>/<video_id>.npy`` of the test videos; nothing else.
+    """
+    config, source, entries = context.config, job.source, context.entries
+    idx = {"train": job.train, "val": job.val, "test": job.test}
+    source.fit([entries[j] for j in idx["train"]])
+    seqs = {
+        r: load_sequences(source, [entries[j] for j in idx[r]],
+                          progress=context.progress and r == "train" and job.n_rounds == 1)
+        for r in ("train", "val", "test")
+    }  # fmt: skip
+    tpc = int(getattr(source, "tokens_per_clip", 1))
+    test_entries = [entries[j] for j in idx["test"]]
+    method, i = source.name, job.fold
+    rows: list[dict[str, Any]] = []
+    fits: list[FoldFit] = []
+    for scheme in job.schemes:
+        y_all, classes = context.labels[scheme]
+        cls_index = {c: n for n, c in enumerate(classes)}
+        y = {r: np.array([cls_index[y_all[j]] for j in idx[r]]) for r in idx}
+        true_test = [y_all[j] for j in idx["test"]]
+        where = f"round {i + 1}/{job.n_rounds}" if job.n_rounds > 1 else ""
+        result = fit(
+            config, seqs["train"], y["train"], seqs["val"], y["val"], len(classes),
+            tokens_per_clip=tpc, seed=config.seed + i,
+            description=f"{method} {scheme} {where}".strip(), progress=context.progress,
+        )  # fmt: skip
+        if test_entries:
+            probs = predict_proba(
+                result.model, seqs["test"], tpc, config.n_clips, config.batch_size
+            )
+            rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
+        tag = f"{safe_name(method)}_{safe_name(scheme)}"
+        spec = dict(getattr(source, "spec", {"name": method}))
+        save_checkpoint(
+            context.run_dir / "checkpoints" / f"{tag}_fold{i}.pt",
+            result.model,
+            method=method,
+            scheme=scheme,
+            fold=i,
+            classes=list(classes),
+            label_map=cls_index,
+            feature_key=str(spec.get("feature_key", "")),
+            source=spec,
+            tokens_per_clip=tpc,
+            n_clips=config.n_clips,
+            train_config=to_dict(config),
+            best_epoch=result.best_epoch,
+            best_val_accuracy=result.best_val_accuracy,
+            history=result.history,
+        )
+        fits.append(FoldFit(scheme, result.best_epoch, result.best_val_accuracy, result.history))
+        if config.relevance and test_entries:
+            out = context.run_dir / "clip_relevance" / tag
+            out.mkdir(parents=True, exist_ok=True)
+            for e, s in zip(test_entries, seqs["test"], strict=True):
+                np.save(
+                    out / f"{e.video_id}.npy",
+                    clip_relevance(result.model, s, tpc, config.n_clips),
+                )
+        if config.baseline and test_entries:
+            probs_lr = logreg_baseline(
+                seqs["train"], y["train"], seqs["test"], len(classes), config.seed
+            )
+            rows += prediction_rows(
+                test_entries, probs_lr, classes, true_test, f"{method}_logreg", scheme, i
+            )
+    return FoldOutcome(method, i, rows, tuple(fits))
+
+
+def cv_jobs(
+    sources: Sequence[SequenceSource], folds: np.ndarray, k: int, schemes: Sequence[str]
+) -> list[FoldJob]:
+    """One job per (source, round), sources outermost (the order of predictions.csv)."""
+    jobs = []
+    for source in sources:
+        for i in range(k):
+            roles = round_roles(folds, i, k)
+            idx = {
+                r: tuple(int(j) for j in np.flatnonzero(roles == r))
+                for r in ("train", "val", "test")
+            }
+            jobs.append(
+                FoldJob(source, i, k, idx["train"], idx["val"], idx["test"], tuple(schemes))
+            )
+    return jobs
+
+
+def source_weights(root: Path, source: SequenceSource) -> Weights | None:
+    """The backbone weights of a token-store source (from its store's config.yaml), else None."""
+    import yaml
+
+    spec = getattr(source, "spec", {}) or {}
+    if spec.get("kind") != "tokens":
+        return None
+    path = Project(root).features_dir(str(spec.get("feature_key", ""))) / "config.yaml"
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(cfg, dict) or "weights_id" not in cfg:
+        return None
+    return Weights(str(cfg["weights_id"]), bool(cfg.get("weights_random", False)))
 
 
 def run_cv(
@@ -92,6 +246,7 @@ def run_cv(
     schemes: Sequence[str] | None = None,
     name: str = "cv",
     progress: bool = True,
+    map_jobs: MapJobs = map,
 ) -> Path:
     """Cross-validate every source under every scheme on identical folds.
 
@@ -102,16 +257,18 @@ def run_cv(
     sources : methods to compare (default: the project's token store, or the manifest's
         ``features`` column; see :func:`painscope.train.runs.default_source`)
     schemes : label schemes (default: ``config.scheme``); folds stratify by the first
+    map_jobs : ``map_jobs(fit_one, jobs)`` returns the jobs' :class:`FoldOutcome`, in job
+        order (lazily or not); default the built-in serial ``map``
 
     Returns
     -------
-    the run folder ``runs/<date>_<name>``.
+    the run folder ``runs/<date>_<name>``; its ``run.json`` says ``complete`` only when
+    every job finished (``failed`` with the error otherwise).
     """
     import pandas as pd
 
-    inputs: Inputs = open_inputs(project)
-    config = config or inputs.config.stage("train")
-    assert isinstance(config, TrainConfig)
+    inputs = open_inputs(project)
+    config = config or inputs.config.train
     sources = list(sources) if sources else [default_source(inputs, config)]
     schemes = list(schemes) if schemes else [config.scheme]
     entries = training_entries(inputs.manifest)
@@ -119,120 +276,71 @@ def run_cv(
     groups = [e.mouse_id for e in entries] if config.group_by == "mouse_id" else None
     folds = make_folds(labels[schemes[0]][0], config.n_folds, groups=groups, seed=config.seed)
     k = config.n_folds
+    jobs = cv_jobs(sources, folds, k, schemes)
+    methods = [s.name for s in sources]
+    if config.baseline:
+        methods += [f"{m}_logreg" for m in methods]
+    grouped = GroupedBy.parse(config.group_by)
 
-    run = make_run_dir(inputs.root, name)
-    write_run_config(
-        run, "cv", inputs, config, sources, schemes=schemes, grouped_by=config.group_by
-    )
-    fold_table = pd.DataFrame(
-        {
-            "video_id": [e.video_id for e in entries],
-            "mouse_id": [e.mouse_id for e in entries],
-            "label": labels[schemes[0]][0],
-            "fold": folds,
-        }
-    )
-    for i in range(k):
-        fold_table[f"round_{i}"] = round_roles(folds, i, k)
-    fold_table.to_csv(run / "folds.csv", index=False)
-
-    rows: list[dict[str, Any]] = []
-    fit_info: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for source in sources:
-        for i in range(k):
-            roles = round_roles(folds, i, k)
-            idx = {r: np.flatnonzero(roles == r) for r in ("train", "val", "test")}
-            source.fit([entries[j] for j in idx["train"]])
-            seqs = {
-                r: load_sequences(source, [entries[j] for j in idx[r]])
-                for r in ("train", "val", "test")
+    run = make_run_dir(inputs.root, name)  # only after every input was validated
+    status = start_status(
+        run, "cv", len(jobs), grouped_by=grouped,
+        expected=tuple((s.name, sc, k) for s in sources for sc in schemes),
+    )  # fmt: skip
+    try:
+        write_run_config(
+            run, "cv", inputs, config, sources, schemes=schemes, grouped_by=config.group_by
+        )
+        fold_table = pd.DataFrame(
+            {
+                "video_id": [e.video_id for e in entries],
+                "mouse_id": [e.mouse_id for e in entries],
+                "label": labels[schemes[0]][0],
+                "fold": folds,
             }
-            tpc = int(getattr(source, "tokens_per_clip", 1))
-            test_entries = [entries[j] for j in idx["test"]]
-            for scheme in schemes:
-                y_all, classes = labels[scheme]
-                cls_index = {c: n for n, c in enumerate(classes)}
-                y = {r: np.array([cls_index[y_all[j]] for j in idx[r]]) for r in idx}
-                true_test = [y_all[j] for j in idx["test"]]
-                method = source.name
-                result = fit(
-                    config,
-                    seqs["train"],
-                    y["train"],
-                    seqs["val"],
-                    y["val"],
-                    len(classes),
-                    tokens_per_clip=tpc,
-                    seed=config.seed + i,
-                    description=f"{method} {scheme} round {i + 1}/{k}",
-                    progress=progress,
-                )
-                probs = predict_proba(
-                    result.model, seqs["test"], tpc, config.n_clips, config.batch_size
-                )
-                rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
-                tag = f"{safe_name(method)}_{safe_name(scheme)}"
-                save_checkpoint(
-                    run / "checkpoints" / f"{tag}_fold{i}.pt",
-                    result.model,
-                    method=method,
-                    scheme=scheme,
-                    fold=i,
-                    classes=list(classes),
-                    label_map=cls_index,
-                    feature_key=str(getattr(source, "spec", {}).get("feature_key", "")),
-                    source=dict(getattr(source, "spec", {"name": method})),
-                    tokens_per_clip=tpc,
-                    n_clips=config.n_clips,
-                    train_config=_plain(config),
-                    best_epoch=result.best_epoch,
-                    best_val_accuracy=result.best_val_accuracy,
-                    history=result.history,
-                )
-                fit_info.setdefault((method, scheme), []).append(
-                    {
-                        "fold": i,
-                        "best_epoch": result.best_epoch,
-                        "best_val_accuracy": result.best_val_accuracy,
-                    }
-                )
-                if config.relevance:
-                    out = run / "clip_relevance" / tag
-                    out.mkdir(parents=True, exist_ok=True)
-                    for e, s in zip(test_entries, seqs["test"], strict=True):
-                        np.save(
-                            out / f"{e.video_id}.npy",
-                            clip_relevance(result.model, s, tpc, config.n_clips),
-                        )
-                if config.baseline:
-                    probs_lr = logreg_baseline(
-                        seqs["train"], y["train"], seqs["test"], len(classes), config.seed
-                    )
-                    rows += prediction_rows(
-                        test_entries, probs_lr, classes, true_test, f"{method}_logreg", scheme, i
-                    )
+        )
+        for i in range(k):
+            fold_table[f"round_{i}"] = round_roles(folds, i, k)
+        fold_table.to_csv(run / "folds.csv", index=False)
 
-    predictions = pd.DataFrame(rows)
-    predictions.to_csv(run / "predictions.csv", index=False)
-    metrics = summarize(predictions, {s: labels[s][1] for s in schemes}, config, fit_info)
-    write_json(run / "metrics.json", metrics)
+        context = FoldContext(tuple(entries), labels, config, run, progress)
+        rows: list[dict[str, Any]] = []
+        fit_info: dict[tuple[str, str], list[FoldTraining]] = {}
+        for n, outcome in enumerate(map_jobs(functools.partial(fit_fold, context=context), jobs)):
+            rows += outcome.rows
+            for f in outcome.fits:
+                fit_info.setdefault((outcome.method, f.scheme), []).append(
+                    FoldTraining(outcome.fold, f.best_epoch, f.best_val_accuracy)
+                )
+            status = RunStatus(**{**vars(status), "jobs_done": n + 1})
+            write_status(run, status)
+
+        predictions = pd.DataFrame(rows)
+        predictions.to_csv(run / "predictions.csv", index=False)
+        weights = {s.name: source_weights(inputs.root, s) for s in sources}
+        scores = summarize(
+            predictions, {s: labels[s][1] for s in schemes}, config, fit_info, weights
+        )
+        write_results(run, RunResults(run, status, scores=scores))
+    except BaseException as err:
+        finish_status(run, status, err)
+        raise
+    finish_status(run, status)
     return run
-
-
-def _plain(config: TrainConfig) -> dict[str, Any]:
-    from painscope.config.base import to_dict
-
-    return to_dict(config)
 
 
 def summarize(
     predictions: Any,
     classes: dict[str, tuple[str, ...]],
     config: TrainConfig,
-    fit_info: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
-) -> dict[str, Any]:
-    """``metrics.json``: {method: {scheme: scores}} from a predictions table."""
-    out: dict[str, Any] = {}
+    fit_info: dict[tuple[str, str], list[FoldTraining]] | None = None,
+    weights: dict[str, Weights | None] | None = None,
+) -> dict[tuple[str, str], Scores]:
+    """The :class:`Scores` of every (method, scheme) of a predictions table.
+
+    ``weights`` is keyed by source name; ``<method>_logreg`` rows get their source's.
+    """
+    out: dict[tuple[str, str], Scores] = {}
     for (method, scheme), part in predictions.groupby(["method", "scheme"], sort=False):
         cls = classes[scheme]
         index = {c: n for n, c in enumerate(cls)}
@@ -244,16 +352,21 @@ def summarize(
             n_boot=config.n_bootstrap,
             seed=config.seed,
         )
-        m["qwk"] = (
+        qwk = (
             qwk_table(
                 part["condition"].tolist(), part["true_label"].tolist(), part["pred_label"].tolist()
             )
             if scheme == "15class"
             else None
         )
-        m["grouped_by"] = config.group_by
-        m["n_folds"] = config.n_folds
-        if fit_info and (method, scheme) in fit_info:
-            m["training"] = fit_info[(method, scheme)]
-        out.setdefault(method, {})[scheme] = m
+        base = str(method).removesuffix("_logreg")
+        w = (weights or {}).get(str(method), (weights or {}).get(base))
+        out[(str(method), str(scheme))] = Scores.from_metrics(
+            m,
+            qwk=qwk,
+            grouped_by=config.group_by,
+            n_folds=config.n_folds,
+            training=[vars(t) for t in (fit_info or {}).get((method, scheme), [])],
+            weights=vars(w) if w else None,
+        )
     return out

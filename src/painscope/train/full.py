@@ -2,7 +2,8 @@
 
 1/k of the videos (fold 0 of the CV split, stratified) are held out for model
 selection and the learning-rate schedule; the rest train. For scores use
-``painscope cv``: this run has no test set.
+``painscope cv``: this run has no test set. The model is fitted by the same
+:func:`painscope.train.cv.fit_fold` as every CV round (one job, no test videos).
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from painscope.config.base import to_dict
 from painscope.config.train import TrainConfig
+from painscope.evaluate.results import GroupedBy, finish_status, start_status
 from painscope.evaluate.splits import make_folds
 from painscope.project import Project
-from painscope.train.checkpoint import save_checkpoint
-from painscope.train.data import load_sequences
+from painscope.train.cv import FoldContext, FoldJob, fit_fold
 from painscope.train.runs import (
     default_source,
     make_run_dir,
@@ -26,9 +26,8 @@ from painscope.train.runs import (
     write_json,
     write_run_config,
 )
-from painscope.train.schemes import safe_name, scheme_labels
+from painscope.train.schemes import scheme_labels
 from painscope.train.sources import SequenceSource
-from painscope.train.trainer import fit
 
 
 def run_train(
@@ -41,46 +40,35 @@ def run_train(
 ) -> Path:
     """Train one ViS4mer per run; returns the run folder (checkpoint ``..._fold0.pt``)."""
     inputs = open_inputs(project)
-    config = config or inputs.config.stage("train")
-    assert isinstance(config, TrainConfig)
+    config = config or inputs.config.train
     source = source or default_source(inputs, config)
     entries = training_entries(inputs.manifest)
     labels, classes = scheme_labels(entries, config.scheme, inputs.manifest.path)
     groups = [e.mouse_id for e in entries] if config.group_by == "mouse_id" else None
     folds = make_folds(labels, config.n_folds, groups=groups, seed=config.seed)
-    run = make_run_dir(inputs.root, name)
-    write_run_config(run, "train", inputs, config, [source], grouped_by=config.group_by)
-    idx_train, idx_val = np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)
-    source.fit([entries[i] for i in idx_train])
-    seqs_train = load_sequences(source, [entries[i] for i in idx_train], progress=progress)
-    seqs_val = load_sequences(source, [entries[i] for i in idx_val])
-    index = {c: n for n, c in enumerate(classes)}
-    y = np.array([index[label] for label in labels])
-    tpc = int(getattr(source, "tokens_per_clip", 1))
-    result = fit(
-        config, seqs_train, y[idx_train], seqs_val, y[idx_val], len(classes),
-        tokens_per_clip=tpc, seed=config.seed, description=f"{source.name} {config.scheme}",
-        progress=progress,
+    job = FoldJob(
+        source, 0, 1,
+        train=tuple(int(i) for i in np.flatnonzero(folds != 0)),
+        val=tuple(int(i) for i in np.flatnonzero(folds == 0)),
+        test=(), schemes=(config.scheme,),
     )  # fmt: skip
-    spec = dict(getattr(source, "spec", {"name": source.name}))
-    save_checkpoint(
-        run / "checkpoints" / f"{safe_name(source.name)}_{safe_name(config.scheme)}_fold0.pt",
-        result.model,
-        method=source.name,
-        scheme=config.scheme,
-        fold=0,
-        classes=list(classes),
-        label_map=index,
-        feature_key=str(spec.get("feature_key", "")),
-        source=spec,
-        tokens_per_clip=tpc,
-        n_clips=config.n_clips,
-        train_config=to_dict(config),
-        best_epoch=result.best_epoch,
-        best_val_accuracy=result.best_val_accuracy,
-        history=result.history,
-    )
-    write_json(run / "history.json", {"best_epoch": result.best_epoch, "history": result.history})
+    run = make_run_dir(inputs.root, name)  # only after every input was validated
+    status = start_status(
+        run, "train", 1, grouped_by=GroupedBy.parse(config.group_by),
+        expected=((source.name, config.scheme, 1),),
+    )  # fmt: skip
+    try:
+        write_run_config(run, "train", inputs, config, [source], grouped_by=config.group_by)
+        context = FoldContext(tuple(entries), {config.scheme: (labels, classes)}, config, run,
+                              progress)  # fmt: skip
+        (fitted,) = fit_fold(job, context).fits
+        write_json(
+            run / "history.json", {"best_epoch": fitted.best_epoch, "history": fitted.history}
+        )
+    except BaseException as err:
+        finish_status(run, status, err)
+        raise
+    finish_status(run, status)
     return run
 
 

@@ -56,9 +56,7 @@ def build_sources(
             from painscope.baselines.sequences import PoseMotifSource
 
             sources.append(
-                PoseMotifSource(
-                    root, config.stage("pose"), clip_seconds=config.extract.clip_seconds
-                )
+                PoseMotifSource(root, config.pose, clip_seconds=config.extract.clip_seconds)
             )
         elif name == "features":
             sources.append(ArrayFileSource(root))

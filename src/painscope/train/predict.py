@@ -14,23 +14,43 @@ from typing import Any
 
 import numpy as np
 
-from painscope.config.train import TrainConfig
 from painscope.errors import PainscopeError
-from painscope.evaluate.drugtest import drugtest_stats
+from painscope.evaluate.drugtest import DrugTest, drugtest_stats
+from painscope.evaluate.results import (
+    IncompleteRunError,
+    RunResults,
+    RunStatus,
+    finish_status,
+    prediction_rows,
+    read_status,
+    start_status,
+    write_results,
+)
 from painscope.manifest import VideoEntry
 from painscope.project import Project
 from painscope.train.checkpoint import load_checkpoint, model_from_checkpoint
-from painscope.train.cv import prediction_rows
 from painscope.train.data import load_sequences
 from painscope.train.relevance import clip_relevance
-from painscope.train.runs import make_run_dir, open_inputs, soft_label, write_json, write_run_config
+from painscope.train.runs import make_run_dir, open_inputs, soft_label, write_run_config
 from painscope.train.schemes import safe_name
 from painscope.train.sources import SequenceSource, source_from_spec
 
 
 def run_checkpoints(run_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Checkpoints of a run grouped by (method, scheme), sorted by fold."""
-    files = sorted((Path(run_dir) / "checkpoints").glob("*.pt"))
+    """Checkpoints of a *complete* run grouped by (method, scheme), sorted by fold.
+
+    Refuses a run folder whose command was killed or failed, and one whose checkpoints
+    are not exactly the fold models its ``run.json`` expects: an ensemble never averages
+    a partial set of folds nor mixes methods.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise PainscopeError(
+            f"{run_dir}: no such run folder", fix="pass the folder of a cv or train run"
+        )
+    status = read_status(run_dir)
+    RunResults(run_dir, status).require_complete("predicting with its models")
+    files = sorted((run_dir / "checkpoints").glob("*.pt"))
     if not files:
         raise PainscopeError(
             f"{run_dir}: no checkpoints found",
@@ -42,7 +62,29 @@ def run_checkpoints(run_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]
         out.setdefault((ckpt["method"], ckpt["scheme"]), []).append(ckpt)
     for cks in out.values():
         cks.sort(key=lambda c: str(c["fold"]))
+    _check_model_sets(run_dir, status, out)
     return out
+
+
+def _check_model_sets(
+    run_dir: Path, status: RunStatus, found: dict[tuple[str, str], list[dict[str, Any]]]
+) -> None:
+    have = {key: sorted(int(c["fold"]) for c in cks) for key, cks in found.items()}
+    if status.expected:
+        want = {(m, s): list(range(n)) for m, s, n in status.expected}
+    else:  # a schema-1 folder: every (method, scheme) needs the same folds 0..k-1
+        k = max(len(v) for v in have.values())
+        want = {key: list(range(k)) for key in have}
+    problems = [
+        f"{m} {s}: fold models {have.get((m, s), [])} instead of {folds}"
+        for (m, s), folds in want.items()
+        if have.get((m, s)) != folds
+    ] + [f"{m} {s}: not part of this run" for (m, s) in have if (m, s) not in want]
+    if problems:
+        raise IncompleteRunError(
+            f"{run_dir}: the checkpoints do not form complete ensembles ({'; '.join(problems)})",
+            fix=f"re-run painscope {status.command}, then pass the new run folder",
+        )
 
 
 def apply_run(
@@ -52,10 +94,14 @@ def apply_run(
     *,
     sources: dict[str, SequenceSource] | None = None,
     relevance_dir: Path | None = None,
+    checkpoints: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Ensemble predictions of every (method, scheme) of a run: rows of predictions.csv."""
+    """Ensemble predictions of every (method, scheme) of a run: rows of predictions.csv.
+
+    ``checkpoints``: :func:`run_checkpoints` of ``run_dir`` when already loaded.
+    """
     rows: list[dict[str, Any]] = []
-    for (method, scheme), ckpts in run_checkpoints(run_dir).items():
+    for (method, scheme), ckpts in (checkpoints or run_checkpoints(run_dir)).items():
         first = ckpts[0]
         source = (sources or {}).get(method)
         if source is None:
@@ -104,14 +150,20 @@ def run_predict(
 
     inputs = open_inputs(project, manifest)
     entries = list(inputs.manifest)
+    models = run_checkpoints(Path(run_dir))  # refuses an incomplete run before any output
     out = make_run_dir(inputs.root, name)
-    config = inputs.config.stage("train")
-    assert isinstance(config, TrainConfig)
-    write_run_config(out, "predict", inputs, config, [], trained_run=str(run_dir))
-    rows = apply_run(
-        Path(run_dir), inputs.root, entries, sources=sources, relevance_dir=out / "clip_relevance"
-    )
-    pd.DataFrame(rows).to_csv(out / "predictions.csv", index=False)
+    status = start_status(out, "predict")
+    try:
+        write_run_config(out, "predict", inputs, inputs.config.train, [], trained_run=str(run_dir))
+        rows = apply_run(
+            Path(run_dir), inputs.root, entries, sources=sources,
+            relevance_dir=out / "clip_relevance", checkpoints=models,
+        )  # fmt: skip
+        pd.DataFrame(rows).to_csv(out / "predictions.csv", index=False)
+    except BaseException as err:
+        finish_status(out, status, err)
+        raise
+    finish_status(out, status)
     return out
 
 
@@ -127,7 +179,8 @@ def run_drugtest(
     """Zero-shot drug test: trained models on the rows with a ``group`` (paper Table 4).
 
     Writes predictions.csv, drugtest.csv (group, class, share, Wilson 95 % CI per method
-    and scheme), drugtest.json and metrics.json (``{method: {scheme: {"drugtest": ...}}}``).
+    and scheme) and metrics.json (``{method: {scheme: {"drugtest": ...}}}``, see
+    :class:`painscope.evaluate.drugtest.DrugTest`).
     """
     import pandas as pd
 
@@ -140,27 +193,34 @@ def run_drugtest(
             fix="set the 'group' column of treated videos "
             f"(groups present: {', '.join(have) or 'none'})",
         )
+    models = run_checkpoints(Path(run_dir))  # refuses an incomplete run before any output
     out = make_run_dir(inputs.root, name)
-    config = inputs.config.stage("train")
-    assert isinstance(config, TrainConfig)
-    write_run_config(out, "drugtest", inputs, config, [], trained_run=str(run_dir))
-    rows = apply_run(
-        Path(run_dir), inputs.root, entries, sources=sources, relevance_dir=out / "clip_relevance"
-    )
-    predictions = pd.DataFrame(rows)
-    predictions.to_csv(out / "predictions.csv", index=False)
-    table: list[dict[str, Any]] = []
-    results: dict[str, Any] = {}
-    for (method, scheme), part in predictions.groupby(["method", "scheme"], sort=False):
-        classes = [
-            c[len("prob_") :]
-            for c in part.columns
-            if c.startswith("prob_") and part[c].notna().all()
-        ]
-        shares, stats = drugtest_stats(part["group"].tolist(), part["pred_label"].tolist(), classes)
-        table += [{"method": method, "scheme": scheme, **r} for r in shares]
-        results.setdefault(method, {})[scheme] = {"drugtest": {**stats, "shares": shares}}
-    pd.DataFrame(table).to_csv(out / "drugtest.csv", index=False)
-    write_json(out / "drugtest.json", results)
-    write_json(out / "metrics.json", results)
+    status = start_status(out, "drugtest")
+    try:
+        write_run_config(out, "drugtest", inputs, inputs.config.train, [], trained_run=str(run_dir))
+        rows = apply_run(
+            Path(run_dir), inputs.root, entries, sources=sources,
+            relevance_dir=out / "clip_relevance", checkpoints=models,
+        )  # fmt: skip
+        predictions = pd.DataFrame(rows)
+        predictions.to_csv(out / "predictions.csv", index=False)
+        table: list[dict[str, Any]] = []
+        tests: dict[tuple[str, str], DrugTest] = {}
+        for (method, scheme), part in predictions.groupby(["method", "scheme"], sort=False):
+            classes = [
+                c[len("prob_") :]
+                for c in part.columns
+                if c.startswith("prob_") and part[c].notna().all()
+            ]
+            shares, stats = drugtest_stats(
+                part["group"].tolist(), part["pred_label"].tolist(), classes
+            )
+            table += [{"method": method, "scheme": scheme, **r} for r in shares]
+            tests[(str(method), str(scheme))] = DrugTest.from_stats(shares, stats)
+        pd.DataFrame(table).to_csv(out / "drugtest.csv", index=False)
+        write_results(out, RunResults(out, status, drugtests=tests))
+    except BaseException as err:
+        finish_status(out, status, err)
+        raise
+    finish_status(out, status)
     return out

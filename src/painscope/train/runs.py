@@ -3,48 +3,24 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from painscope.config.base import config_hash, to_dict
-from painscope.config.project import ProjectConfig, load_config
 from painscope.config.train import TrainConfig
 from painscope.errors import PainscopeError
+from painscope.evaluate.records import write_json as write_json
 from painscope.io.atomic import atomic_write_text
-from painscope.manifest import Manifest, VideoEntry, read_manifest
-from painscope.project import Project, open_project
+from painscope.manifest import Manifest, VideoEntry
+from painscope.project import Inputs, Project, open_project
 from painscope.train.schemes import safe_name, scheme_labels
 from painscope.train.sources import ArrayFileSource, SequenceSource, TokenStoreSource
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """Where a classifier job reads from: project folder, its settings and manifest."""
-
-    root: Path
-    config: ProjectConfig
-    manifest: Manifest
-
-
 def open_inputs(project: Project | Path | str, manifest: Path | str | None = None) -> Inputs:
-    """A project folder (or a manifest CSV whose folder is the project) and its manifest.
-
-    Video files need not exist: the classifier reads features only.
-    """
-    path = project.root if isinstance(project, Project) else Path(project)
-    if path.is_file() and path.suffix.lower() == ".csv":
-        root, manifest_path = path.parent, path
-    else:
-        root = open_project(path).root
-        manifest_path = Path(manifest) if manifest is not None else root / "manifest.csv"
-    return Inputs(
-        root=root,
-        config=load_config(root / "painscope.yaml"),
-        manifest=read_manifest(manifest_path, root, check_files=False),
-    )
+    """``open_project(project, manifest=manifest).inputs()`` (kept for existing callers)."""
+    return open_project(project, manifest=manifest).inputs()
 
 
 def default_source(inputs: Inputs, config: TrainConfig) -> SequenceSource:
@@ -99,7 +75,7 @@ def write_run_config(
     """``config.yaml``: resolved settings of every stage used, the sources and the version."""
     import yaml
 
-    from painscope import __version__
+    from painscope.version import __version__
 
     payload: dict[str, Any] = {
         "painscope_version": __version__,
@@ -113,35 +89,3 @@ def write_run_config(
         **extra,
     }
     atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(payload, sort_keys=False))
-
-
-def write_json(path: Path, payload: Any) -> None:
-    """Strict JSON: NaN and ±inf become null."""
-    text = json.dumps(_clean(payload), indent=1, default=_json_default, allow_nan=False)
-    atomic_write_text(path, text)
-
-
-def _clean(value: Any) -> Any:
-    import math
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "dtype") and hasattr(value, "tolist"):
-        return _clean(value.tolist())
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value)}")
