@@ -1,27 +1,40 @@
-"""A synthetic run folder in the layout of docs/design.md ("Run folder"), for report tests.
+"""Run folders for the report tests, written by painscope's own writers.
 
-Predictions are drawn so that better methods are more often right; metrics.json is
-computed from them (accuracy, macro F1, confusion, per-class, per-fold) so every
-number in the report is consistent with predictions.csv.
+Predictions are drawn so that better methods are more often right; everything else —
+``predictions.csv``, ``metrics.json``, ``run.json``, ``config.yaml`` and the drug-test
+run — is written by the functions ``painscope cv`` and ``painscope drugtest`` use
+(:func:`painscope.train.cv.write_cv_results`, :func:`painscope.train.predict.write_drugtest_results`,
+:func:`painscope.train.runs.write_run_config`, :mod:`painscope.evaluate.results`).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from painscope.evaluate.drugtest import drugtest_stats
-from painscope.evaluate.metrics import classification_metrics, qwk_table
+from painscope.config import ExtractConfig, ProjectConfig, TrainConfig
+from painscope.evaluate.results import FoldTraining, finish_status, prediction_rows, start_status
 from painscope.labels import CLASSES_3, CLASSES_15
+from painscope.manifest import Manifest, VideoEntry
+from painscope.project import Inputs
+from painscope.train.cv import write_cv_results
+from painscope.train.predict import write_drugtest_results
+from painscope.train.runs import write_run_config
 from painscope.train.schemes import safe_name
 
 METHOD_SKILL = {"ours_mask": 0.55, "ours": 0.45, "raw": 0.3, "pooled": 0.25, "pose": 0.2}
 N_FOLDS = 8
 N_CLIPS = 40
+SCHEMES = (("15class", CLASSES_15), ("3class", CLASSES_3))
+
+
+class _Named:
+    """Stands in for a sequence source in config.yaml (only its name is written)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def _three_of(label15: str) -> str:
@@ -32,6 +45,13 @@ def _three_of(label15: str) -> str:
     return "no pain"
 
 
+def _inputs(root: Path, weights: str, entries: list[VideoEntry]) -> Inputs:
+    extract = ExtractConfig(backbone="swin3d_t", weights=weights, clip_seconds=1.5)
+    return Inputs(
+        root, ProjectConfig(extract=extract), Manifest(root / "manifest.csv", tuple(entries))
+    )
+
+
 def make_run_folder(
     root: Path,
     rng: np.random.Generator,
@@ -39,7 +59,7 @@ def make_run_folder(
     n_videos: int = 90,
     methods: tuple[str, ...] = tuple(METHOD_SKILL),
     weights: str = "kinetics400",
-    grouped_by: str = "mouse",
+    grouped_by: str = "mouse_id",
     drugtest: bool = True,
     clip_relevance: bool = True,
 ) -> Path:
@@ -48,121 +68,100 @@ def make_run_folder(
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     labels15 = [CLASSES_15[i % len(CLASSES_15)] for i in range(n_videos)]
-    videos = pd.DataFrame(
+    entries = []
+    for i, lab in enumerate(labels15):
+        condition = "baseline" if lab == "D0" else lab.split(" ")[0]
+        entries.append(
+            VideoEntry(
+                row=i + 2, video=f"videos/v{i:03d}.mp4", path=root / f"v{i:03d}.mp4",
+                video_id=f"v{i:03d}", mouse_id=f"m{i % 30:02d}", condition=condition,
+                timepoint=lab.split(" ")[-1],
+            )
+        )  # fmt: skip
+    folds = rng.permutation(np.arange(n_videos) % N_FOLDS)
+    pd.DataFrame(
         {
-            "video_id": [f"v{i:03d}" for i in range(n_videos)],
-            "mouse_id": [f"m{i % 30:02d}" for i in range(n_videos)],
-            "label15": labels15,
+            "video_id": [e.video_id for e in entries],
+            "mouse_id": [e.mouse_id for e in entries],
+            "label": labels15,
+            "fold": folds,
         }
-    )
-    videos["condition"] = [
-        "baseline" if lab == "D0" else lab.split(" ")[0] for lab in videos["label15"]
-    ]
-    videos["timepoint"] = [lab.split(" ")[-1] for lab in videos["label15"]]
-    videos["fold"] = rng.permutation(np.arange(n_videos) % N_FOLDS)
-    videos[["video_id", "mouse_id", "label15", "fold"]].rename(columns={"label15": "label"}).to_csv(
-        root / "folds.csv", index=False
-    )
-
-    config = {
-        "painscope_version": "0.1.0",
-        "extract": {"backbone": "swin3d_t", "weights": weights, "clip_seconds": 1.5},
-        "train": {"epochs": 200, "lr": 0.001},
-        "cv": {"n_folds": N_FOLDS, "group_by": grouped_by},
-    }
-    (root / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    ).to_csv(root / "folds.csv", index=False)
+    config = TrainConfig(n_folds=N_FOLDS, group_by=grouped_by, n_bootstrap=50)  # type: ignore[arg-type]
+    inputs = _inputs(root.parent, weights, entries)
+    status = start_status(root, "cv", len(methods) * N_FOLDS)
+    write_run_config(
+        root, "cv", inputs, config, [_Named(m) for m in methods],  # type: ignore[list-item]
+        schemes=[s for s, _ in SCHEMES], grouped_by=grouped_by,
+    )  # fmt: skip
 
     rows = []
-    metrics: dict[str, dict[str, dict]] = {}
+    fit_info: dict[tuple[str, str], list[FoldTraining]] = {}
     for method in methods:
         skill = METHOD_SKILL.get(method, 0.3)
-        metrics[method] = {}
-        for scheme, names in (("15class", CLASSES_15), ("3class", CLASSES_3)):
-            true = [lab if scheme == "15class" else _three_of(lab) for lab in videos["label15"]]
+        for scheme, names in SCHEMES:
+            true = [lab if scheme == "15class" else _three_of(lab) for lab in labels15]
             k = len(names)
             logits = rng.normal(0, 1, (n_videos, k))
             idx = np.array([names.index(t) for t in true])
             logits[np.arange(n_videos), idx] += skill * 4
             probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-            pred = [names[i] for i in probs.argmax(1)]
-            for i, v in videos.iterrows():
-                row = {
-                    "video_id": v["video_id"],
-                    "mouse_id": v["mouse_id"],
-                    "condition": v["condition"],
-                    "timepoint": v["timepoint"],
-                    "group": "",
-                    "method": method,
-                    "scheme": scheme,
-                    "fold": int(v["fold"]),
-                    "true_label": true[i],
-                    "pred_label": pred[i],
-                }
-                row.update({f"prob_{c}": float(probs[i, j]) for j, c in enumerate(names)})
-                rows.append(row)
-            metrics[method][scheme] = _metrics(
-                true, pred, list(names), videos["fold"], videos["condition"].tolist()
-            )
-            metrics[method][scheme]["grouped_by"] = grouped_by
+            for fold in range(N_FOLDS):
+                test = np.flatnonzero(folds == fold)
+                rows += prediction_rows(
+                    [entries[j] for j in test], probs[test], names, [true[j] for j in test],
+                    method, scheme, fold,
+                )  # fmt: skip
+                fit_info.setdefault((method, scheme), []).append(FoldTraining(fold, 10, 0.5))
             if clip_relevance:
                 folder = root / "clip_relevance" / f"{safe_name(method)}_{safe_name(scheme)}"
                 folder.mkdir(parents=True, exist_ok=True)
-                for vid in videos["video_id"][:12]:
+                for e in entries[:12]:
                     t = np.arange(N_CLIPS)
                     rel = np.exp(-0.5 * ((t - rng.uniform(5, 35)) / 4) ** 2) + rng.uniform(
                         0, 0.2, N_CLIPS
                     )
-                    np.save(folder / f"{vid}.npy", (rel / rel.sum()).astype(np.float32))
-    pd.DataFrame(rows).to_csv(root / "predictions.csv", index=False)
-    (root / "metrics.json").write_text(json.dumps(metrics, indent=1))
+                    np.save(folder / f"{e.video_id}.npy", (rel / rel.sum()).astype(np.float32))
+    write_cv_results(root, status, rows, dict(SCHEMES), config, fit_info)
+    finish_status(root, status)
 
     if drugtest:
-        _drugtest_run(root.parent / f"{root.name}_drugtest", root, methods, rng)
+        _drugtest_run(root.parent / f"{root.name}_drugtest", root, methods, rng, inputs)
     return root
 
 
 def _drugtest_run(
-    folder: Path, trained: Path, methods: tuple[str, ...], rng: np.random.Generator
-) -> None:
+    folder: Path, trained: Path, methods: tuple[str, ...], rng: np.random.Generator,
+    inputs: Inputs,
+) -> None:  # fmt: skip
     """A drug-test run folder beside ``trained``, as ``painscope drugtest`` writes it."""
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"painscope_version": "0.1.0", "command": "drugtest", "trained_run": str(trained)}
-    (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    results: dict[str, dict] = {}
-    for method in methods:
-        for scheme, names in (("3class", CLASSES_3), ("15class", CLASSES_15)):
-            groups, predicted = [], []
-            for group, n, no_pain in (
-                ("SNI D7", 31, 0.29),
-                ("SNI+GBA", 13, 0.71),
-                ("SNI+saline", 8, 0.33),
-                ("formalin+GBA", 10, 0.59),
-            ):
-                for _ in range(n):
-                    groups.append(group)
+    status = start_status(folder, "drugtest")
+    write_run_config(folder, "drugtest", inputs, TrainConfig(), [], trained_run=str(trained))
+    rows = []
+    n = 0
+    for group, count, no_pain in (
+        ("SNI D7", 31, 0.29),
+        ("SNI+GBA", 13, 0.71),
+        ("SNI+saline", 8, 0.33),
+        ("formalin+GBA", 10, 0.59),
+    ):
+        for _ in range(count):
+            entry = VideoEntry(
+                row=n + 2, video=f"d{n:03d}.mp4", path=folder / f"d{n:03d}.mp4",
+                video_id=f"d{n:03d}", mouse_id=f"t{n:02d}", condition="SNI", timepoint="D7",
+                group=group,
+            )  # fmt: skip
+            n += 1
+            for method in methods:
+                for scheme, names in (("3class", CLASSES_3), ("15class", CLASSES_15)):
                     if rng.random() < no_pain:
-                        predicted.append("no pain" if scheme == "3class" else "D0")
+                        pred = 0
                     else:
-                        predicted.append(str(rng.choice(names[1:])))
-            shares, stats = drugtest_stats(groups, predicted, list(names))
-            results.setdefault(method, {})[scheme] = {"drugtest": {**stats, "shares": shares}}
-    text = json.dumps(results, default=float)
-    (folder / "drugtest.json").write_text(text)
-    (folder / "metrics.json").write_text(text)
-
-
-def _metrics(
-    true: list[str], pred: list[str], names: list[str], folds: pd.Series, conditions: list[str]
-) -> dict:
-    """metrics.json entry exactly as the classifier computes it."""
-    index = {c: i for i, c in enumerate(names)}
-    m = classification_metrics(
-        [index[t] for t in true],
-        [index[p] for p in pred],
-        names,
-        folds.tolist(),
-        n_boot=50,
-        seed=0,
-    )
-    m["qwk"] = qwk_table(conditions, true, pred) if len(names) == 15 else None
-    return m
+                        pred = 1 + int(rng.integers(len(names) - 1))
+                    p = np.full(len(names), 0.1 / (len(names) - 1))
+                    p[pred] = 0.9
+                    rows += prediction_rows([entry], [p], names, [""], method, scheme, "ensemble")
+    rows.sort(key=lambda r: (list(methods).index(r["method"]), r["scheme"] != "3class"))
+    write_drugtest_results(folder, status, rows)
+    finish_status(folder, status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -50,9 +51,9 @@ def clean_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, str]
 
 def test_report_has_every_section(full_report: tuple[Report, str]) -> None:
     report, page = full_report
-    for sid, title in SECTIONS:
-        assert f'<section id="{sid}">' in page
-        assert title.replace("&", "&amp;") in page
+    for section in SECTIONS:
+        assert f'<section id="{section.id}">' in page
+        assert section.title.replace("&", "&amp;") in page
     # every section except the attention maps (made by painscope explain) has content
     assert {k for k, has in report.sections.items() if not has} == {"attention"}
     assert "painscope explain" in page
@@ -140,25 +141,15 @@ def test_missing_inputs_are_noted_not_fatal(clean_report: tuple[Report, str]) ->
 
 
 def test_metrics_only_run(tmp_path: Path) -> None:
-    (tmp_path / "metrics.json").write_text(
-        json.dumps(
-            {
-                "ours": {
-                    "3class": {
-                        "accuracy": 70.0,
-                        "macro_f1": 0.6,
-                        "confusion": [[5, 1, 0], [1, 4, 1], [0, 2, 6]],
-                        "classes": ["no pain", "inflammatory", "neuropathic"],
-                    }
-                }
-            }
-        )
-    )
-    report = build_report(tmp_path)
+    run = make_run_folder(tmp_path / "run", np.random.default_rng(2), n_videos=30,
+                          methods=("ours",), drugtest=False)  # fmt: skip
+    for name in ("predictions.csv", "folds.csv", "config.yaml"):
+        (run / name).unlink()
+    shutil.rmtree(run / "clip_relevance")
+    report = build_report(run)
     page = report.html_path.read_text()
     assert report.sections["methods"] and report.sections["per-class"]
-    assert not report.sections["embedding"] and not report.sections["qwk"]
-    assert "70.00" in page  # a percentage is read as such
+    assert not report.sections["embedding"] and not report.sections["timeline"]
     assert "config.yaml is missing" in page
 
 
@@ -168,11 +159,8 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
 
 
 def test_cli_report(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "metrics.json").write_text(
-        json.dumps({"ours": {"3class": {"accuracy": 0.7, "grouped_by": "video"}}})
-    )
+    run = make_run_folder(tmp_path / "run", np.random.default_rng(3), n_videos=30,
+                          methods=("ours",), grouped_by="video", drugtest=False)  # fmt: skip
     result = CliRunner().invoke(app, ["report", str(run)])
     assert result.exit_code == 0, result.output
     assert (run / "report.html").exists()
@@ -186,37 +174,24 @@ def test_cli_report(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- accessors
 
 
-def test_as_fraction_accepts_percentages() -> None:
-    assert data.as_fraction(48.41) == pytest.approx(0.4841)
-    assert data.as_fraction(0.4841) == pytest.approx(0.4841)
-    assert data.as_fraction(None) is None and data.as_fraction(float("nan")) is None
+def test_weights_random_from_the_config_when_no_store_recorded_them(tmp_path: Path) -> None:
+    run = make_run_folder(tmp_path / "a", np.random.default_rng(4), n_videos=30,
+                          methods=("ours",), drugtest=False, clip_relevance=False)  # fmt: skip
+    assert not data.weights_random(data.load_run(run))
+    rand = make_run_folder(tmp_path / "b", np.random.default_rng(4), n_videos=30, weights="none",
+                           methods=("ours",), drugtest=False, clip_relevance=False)  # fmt: skip
+    assert data.weights_random(data.load_run(rand))
 
 
-def test_per_class_falls_back_to_the_confusion_matrix() -> None:
-    entry = {"confusion": {"matrix": [[3, 1], [0, 4]], "labels": ["a", "b"]}}
-    table = data.per_class(entry)
-    assert table is not None
-    assert table.loc["a", "precision"] == pytest.approx(1.0)
-    assert table.loc["a", "recall"] == pytest.approx(0.75)
-    assert table.loc["b", "support"] == 4
-
-
-def test_weights_random_from_meta_flag(tmp_path: Path) -> None:
-    run = data.Run(root=tmp_path, config={"extract": {"weights": "kinetics400"}})
-    assert not data.weights_random(run)
-    run.config["features"] = {"meta": {"weights_random": True}}
-    assert data.weights_random(run)
-    assert data.weights_random(data.Run(root=tmp_path, config={"extract": {"weights": None}}))
-
-
-def test_per_fold_sd_and_ci() -> None:
-    entry = {
-        "per_fold": [{"fold": 0, "accuracy": 0.4}, {"fold": 1, "accuracy": 0.6}],
-        "ci": {"accuracy": [0.35, 0.65]},
-    }
-    assert data.per_fold_sd(entry, "accuracy") == pytest.approx(np.std([0.4, 0.6], ddof=1))
-    assert data.score_ci(entry, "accuracy") == (0.35, 0.65)
-    assert data.score_ci(entry, "macro_f1") is None
+def test_per_fold_sd_and_ci(full_report: tuple[Report, str]) -> None:
+    report, _ = full_report
+    run = data.load_run(report.html_path.parent)
+    e = data.entry(run, "ours", "3class")
+    assert e is not None and e.per_fold is not None
+    sd = data.per_fold_sd(e, "accuracy")
+    assert sd == pytest.approx(np.std(e.per_fold.accuracy, ddof=1))
+    ci = data.score_ci(e, "accuracy")
+    assert ci is not None and ci[0] <= e.accuracy <= ci[1]
 
 
 @pytest.mark.parametrize(
@@ -237,19 +212,3 @@ def test_drugtest_run_is_reported_on_its_own(full_report: tuple[Report, str]) ->
     assert drug.sections["drugtest"] and not drug.sections["confusion"]
     assert "SNI+GBA" in page and "formalin+GBA" in page
     assert "metrics.json has no results" in page  # no Table 3 for a drug-test run
-
-
-def test_flat_drugtest_layout(tmp_path: Path) -> None:
-    run = data.Run(
-        root=tmp_path,
-        drugtest={
-            "groups": {
-                "A": {"n_videos": 4, "shares": {"no pain": 50}, "ci": {"no pain": [0.2, 0.8]}}
-            },
-            "test": {"name": "chi2", "statistic": 1.0, "p_value": 0.3},
-        },
-    )
-    (test,) = data.drug_tests(run)
-    assert test.groups[0].shares == {"no pain": 0.5}
-    assert test.groups[0].ci == {"no pain": (0.2, 0.8)}
-    assert test.test is not None and test.test["p_value"] == 0.3

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from painscope.evaluate.results import Scores
 from painscope.report import data
 from painscope.report.data import Run
 
@@ -55,7 +56,7 @@ def _num(x: float | None, digits: int = 4) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
-def _score_cell(e: dict | None, name: str) -> Cell:
+def _score_cell(e: Scores | None, name: str) -> Cell:
     value = data.score(e, name)
     as_text = _pct if name == "accuracy" else _num
     sd = data.per_fold_sd(e, name)
@@ -207,8 +208,8 @@ def pairwise_table(test: data.DrugTest) -> Table | None:
                 Cell(str(r.get("class", ""))),
                 Cell(str(r.get("group_a", ""))),
                 Cell(str(r.get("group_b", ""))),
-                Cell(_pct(data._as_float(r.get("share_a")), 1)),
-                Cell(_pct(data._as_float(r.get("share_b")), 1)),
+                Cell(_pct(_as_float(r.get("share_a")), 1)),
+                Cell(_pct(_as_float(r.get("share_b")), 1)),
                 Cell(_p(r.get("p"))),
                 Cell(_p(r.get("p_holm"))),
             ]
@@ -217,7 +218,11 @@ def pairwise_table(test: data.DrugTest) -> Table | None:
 
 
 def _p(value: object) -> str:
-    x = data._as_float(value)
+    x = _as_float(value)
     if x is None:
         return "–"
     return "< 0.0001" if x < 1e-4 else f"{x:.3g}"
+
+
+def _as_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and value == value else None

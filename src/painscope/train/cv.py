@@ -315,18 +315,38 @@ def run_cv(
             status = RunStatus(**{**vars(status), "jobs_done": n + 1})
             write_status(run, status)
 
-        predictions = pd.DataFrame(rows)
-        predictions.to_csv(run / "predictions.csv", index=False)
         weights = {s.name: source_weights(inputs.root, s) for s in sources}
-        scores = summarize(
-            predictions, {s: labels[s][1] for s in schemes}, config, fit_info, weights
-        )
-        write_results(run, RunResults(run, status, scores=scores))
+        classes = {s: labels[s][1] for s in schemes}
+        write_cv_results(run, status, rows, classes, config, fit_info, weights)
     except BaseException as err:
         finish_status(run, status, err)
         raise
     finish_status(run, status)
     return run
+
+
+def write_cv_results(
+    run: Path,
+    status: RunStatus,
+    rows: list[dict[str, Any]],
+    classes: dict[str, tuple[str, ...]],
+    config: TrainConfig,
+    fit_info: dict[tuple[str, str], list[FoldTraining]] | None = None,
+    weights: dict[str, Weights | None] | None = None,
+) -> RunResults:
+    """``predictions.csv`` and ``metrics.json`` of a cv run from its prediction rows.
+
+    The caller writes ``run.json`` (:func:`painscope.evaluate.results.finish_status`) last.
+    """
+    import pandas as pd
+
+    predictions = pd.DataFrame(rows)
+    predictions.to_csv(run / "predictions.csv", index=False)
+    results = RunResults(
+        run, status, scores=summarize(predictions, classes, config, fit_info, weights)
+    )
+    write_results(run, results)
+    return results
 
 
 def summarize(

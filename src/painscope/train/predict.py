@@ -182,7 +182,6 @@ def run_drugtest(
     and scheme) and metrics.json (``{method: {scheme: {"drugtest": ...}}}``, see
     :class:`painscope.evaluate.drugtest.DrugTest`).
     """
-    import pandas as pd
 
     inputs = open_inputs(project, manifest)
     entries = [e for e in inputs.manifest if e.group and (not groups or e.group in groups)]
@@ -202,25 +201,36 @@ def run_drugtest(
             Path(run_dir), inputs.root, entries, sources=sources,
             relevance_dir=out / "clip_relevance", checkpoints=models,
         )  # fmt: skip
-        predictions = pd.DataFrame(rows)
-        predictions.to_csv(out / "predictions.csv", index=False)
-        table: list[dict[str, Any]] = []
-        tests: dict[tuple[str, str], DrugTest] = {}
-        for (method, scheme), part in predictions.groupby(["method", "scheme"], sort=False):
-            classes = [
-                c[len("prob_") :]
-                for c in part.columns
-                if c.startswith("prob_") and part[c].notna().all()
-            ]
-            shares, stats = drugtest_stats(
-                part["group"].tolist(), part["pred_label"].tolist(), classes
-            )
-            table += [{"method": method, "scheme": scheme, **r} for r in shares]
-            tests[(str(method), str(scheme))] = DrugTest.from_stats(shares, stats)
-        pd.DataFrame(table).to_csv(out / "drugtest.csv", index=False)
-        write_results(out, RunResults(out, status, drugtests=tests))
+        write_drugtest_results(out, status, rows)
     except BaseException as err:
         finish_status(out, status, err)
         raise
     finish_status(out, status)
     return out
+
+
+def write_drugtest_results(out: Path, status: RunStatus, rows: list[dict[str, Any]]) -> RunResults:
+    """``predictions.csv``, ``drugtest.csv`` and ``metrics.json`` of a drug-test run.
+
+    ``rows``: ensemble prediction rows of the treated videos. The caller writes
+    ``run.json`` (:func:`painscope.evaluate.results.finish_status`) last.
+    """
+    import pandas as pd
+
+    predictions = pd.DataFrame(rows)
+    predictions.to_csv(out / "predictions.csv", index=False)
+    table: list[dict[str, Any]] = []
+    tests: dict[tuple[str, str], DrugTest] = {}
+    for (method, scheme), part in predictions.groupby(["method", "scheme"], sort=False):
+        classes = [
+            c[len("prob_") :]
+            for c in part.columns
+            if c.startswith("prob_") and part[c].notna().all()
+        ]
+        shares, stats = drugtest_stats(part["group"].tolist(), part["pred_label"].tolist(), classes)
+        table += [{"method": method, "scheme": scheme, **r} for r in shares]
+        tests[(str(method), str(scheme))] = DrugTest.from_stats(shares, stats)
+    pd.DataFrame(table).to_csv(out / "drugtest.csv", index=False)
+    results = RunResults(out, status, drugtests=tests)
+    write_results(out, results)
+    return results
