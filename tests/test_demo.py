@@ -41,7 +41,7 @@ def test_demo_runs_end_to_end_and_resumes(tmp_path, tiny_demo):
     page = result.report.read_text()
     assert "Random backbone weights" in page and "Attention maps" in page
     assert len(list((result.cv_run / "attention").glob("*.png"))) == 2
-    drug = json.loads((result.drugtest_run / "drugtest.json").read_text())
+    drug = json.loads((result.drugtest_run / "metrics.json").read_text())
     assert drug  # the treated groups were scored
     assert said[0].startswith("1/5 simulating")
 
