@@ -238,7 +238,7 @@ def test_format_ci_and_the_logreg_sentence(cv_run: Path) -> None:
     better = dataclasses.replace(model, accuracy=model.accuracy + 0.1)
     worse = dataclasses.replace(model, accuracy=max(0.0, model.accuracy - 0.1))
     (line,) = logreg_wins({("pooled", "3class"): model, ("pooled_logreg", "3class"): better})
-    assert "pooled_logreg" in line and "beats pooled" in line
+    assert line.startswith("pooled_logreg") and "beats pooled on 3class accuracy" in line
     assert logreg_wins({("pooled", "3class"): model, ("pooled_logreg", "3class"): worse}) == []
 
 

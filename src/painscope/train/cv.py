@@ -15,6 +15,7 @@ built-in ``map``, serial), so a parallel runner can be passed in; ``run_train``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,14 +42,13 @@ from painscope.evaluate.results import (
 )
 from painscope.evaluate.splits import make_folds, round_roles
 from painscope.manifest import VideoEntry
-from painscope.project import Project
+from painscope.project import Project, open_project
 from painscope.train.checkpoint import save_checkpoint
 from painscope.train.data import load_sequences
 from painscope.train.relevance import clip_relevance
 from painscope.train.runs import (
     default_source,
     make_run_dir,
-    open_inputs,
     training_entries,
     write_run_config,
 )
@@ -267,7 +267,7 @@ def run_cv(
     """
     import pandas as pd
 
-    inputs = open_inputs(project)
+    inputs = open_project(project).inputs()
     config = config or inputs.config.train
     sources = list(sources) if sources else [default_source(inputs, config)]
     schemes = list(schemes) if schemes else [config.scheme]
@@ -312,7 +312,7 @@ def run_cv(
                 fit_info.setdefault((outcome.method, f.scheme), []).append(
                     FoldTraining(outcome.fold, f.best_epoch, f.best_val_accuracy)
                 )
-            status = RunStatus(**{**vars(status), "jobs_done": n + 1})
+            status = dataclasses.replace(status, jobs_done=n + 1)
             write_status(run, status)
 
         weights = {s.name: source_weights(inputs.root, s) for s in sources}

@@ -16,12 +16,11 @@ import numpy as np
 from painscope.config.train import TrainConfig
 from painscope.evaluate.results import GroupedBy, finish_status, start_status
 from painscope.evaluate.splits import make_folds
-from painscope.project import Project
+from painscope.project import Project, open_project
 from painscope.train.cv import FoldContext, FoldJob, fit_fold
 from painscope.train.runs import (
     default_source,
     make_run_dir,
-    open_inputs,
     training_entries,
     write_json,
     write_run_config,
@@ -39,7 +38,7 @@ def run_train(
     progress: bool = True,
 ) -> Path:
     """Train one ViS4mer per run; returns the run folder (checkpoint ``..._fold0.pt``)."""
-    inputs = open_inputs(project)
+    inputs = open_project(project).inputs()
     config = config or inputs.config.train
     source = source or default_source(inputs, config)
     entries = training_entries(inputs.manifest)

@@ -27,11 +27,11 @@ from painscope.evaluate.results import (
     write_results,
 )
 from painscope.manifest import VideoEntry
-from painscope.project import Project
+from painscope.project import Project, open_project
 from painscope.train.checkpoint import load_checkpoint, model_from_checkpoint
 from painscope.train.data import load_sequences
 from painscope.train.relevance import clip_relevance
-from painscope.train.runs import make_run_dir, open_inputs, soft_label, write_run_config
+from painscope.train.runs import make_run_dir, soft_label, write_run_config
 from painscope.train.schemes import safe_name
 from painscope.train.sources import SequenceSource, source_from_spec
 
@@ -148,7 +148,7 @@ def run_predict(
     """
     import pandas as pd
 
-    inputs = open_inputs(project, manifest)
+    inputs = open_project(project, manifest=manifest).inputs()
     entries = list(inputs.manifest)
     models = run_checkpoints(Path(run_dir))  # refuses an incomplete run before any output
     out = make_run_dir(inputs.root, name)
@@ -183,7 +183,7 @@ def run_drugtest(
     :class:`painscope.evaluate.drugtest.DrugTest`).
     """
 
-    inputs = open_inputs(project, manifest)
+    inputs = open_project(project, manifest=manifest).inputs()
     entries = [e for e in inputs.manifest if e.group and (not groups or e.group in groups)]
     if not entries:
         have = sorted({e.group for e in inputs.manifest if e.group})

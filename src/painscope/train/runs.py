@@ -19,7 +19,7 @@ from painscope.train.sources import ArrayFileSource, SequenceSource, TokenStoreS
 
 
 def open_inputs(project: Project | Path | str, manifest: Path | str | None = None) -> Inputs:
-    """``open_project(project, manifest=manifest).inputs()`` (kept for existing callers)."""
+    """Deprecated spelling of ``open_project(project, manifest=manifest).inputs()``."""
     return open_project(project, manifest=manifest).inputs()
 
 
