@@ -246,3 +246,48 @@ def test_status_roundtrips() -> None:
     status = RunStatus("cv", Status.RUNNING, 2, 8, started="t", grouped_by=GroupedBy.VIDEO,
                        expected=(("ours", "3class", 8),))  # fmt: skip
     assert RunStatus.from_json(status.to_json(), "run.json") == status
+
+
+@pytest.mark.slow
+def test_cv_killed_with_sigkill_is_recognised(tmp_path: Path) -> None:
+    """kill -9 during `painscope cv`: the folder stays 'running' and nothing reads it as whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project = make_token_project(tmp_path, np.random.default_rng(5), per_class=6,
+                                 train={**TINY, "epochs": 30})  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from painscope.cli import main; main()",
+         "cv", str(project.root)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            found = list((project.root / "runs").glob("*/run.json"))
+            if found:
+                try:
+                    status = read_status(found[0].parent)
+                except ResultsError:
+                    status = None
+                if status is not None and status.jobs_done >= 1:
+                    break
+            time.sleep(0.05)
+        assert proc.poll() is None, "cv finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (run,) = (project.root / "runs").iterdir()
+    status = read_status(run)
+    assert status.status is Status.RUNNING and 1 <= status.jobs_done < status.jobs_total
+    with pytest.raises(IncompleteRunError, match="incomplete"):
+        build_report(run)
+    with pytest.raises(IncompleteRunError, match="incomplete"):
+        run_predict(run, project.root)
