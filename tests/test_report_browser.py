@@ -190,7 +190,7 @@ def test_report_renders_without_errors(
         "tab-table4_drugtest_ours_mask_3class",
     ):
         assert tables[name]["rows"] > 2 and tables[name]["box"][1] > 0
-    assert [s["id"] for s in probe["sections"]] == [sid for sid, _ in SECTIONS]
+    assert [s["id"] for s in probe["sections"]] == [s.id for s in SECTIONS]
     assert all(s["box"][1] > 40 for s in probe["sections"])
 
 

@@ -193,10 +193,12 @@ class RunResults:
             return
         s = self.status
         how = "failed" if s.status is Status.FAILED else "is incomplete (still running, or killed)"
-        error = f": {s.error}" if s.error else ""
+        if s.legacy:
+            got = "it has no run.json and not the file an older painscope wrote last"
+        else:
+            got = s.progress + (f": {s.error}" if s.error else "")
         raise IncompleteRunError(
-            f"{self.root}: this {s.command} run {how} — {s.progress}{error}; "
-            f"{what} needs a complete run",
+            f"{self.root}: this {s.command} run {how} — {got}; {what} needs a complete run",
             fix=f"re-run painscope {s.command} (a new run folder), then pass that folder",
         )
 
