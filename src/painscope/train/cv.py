@@ -258,7 +258,9 @@ def run_cv(
         ``features`` column; see :func:`painscope.train.runs.default_source`)
     schemes : label schemes (default: ``config.scheme``); folds stratify by the first
     map_jobs : ``map_jobs(fit_one, jobs)`` returns the jobs' :class:`FoldOutcome`, in job
-        order (lazily or not); default the built-in serial ``map``
+        order (lazily or not); default the built-in serial ``map``. ``fit_one`` calls
+        ``source.fit``, so a parallel runner must give each job its own copy of the job
+        (a process pool or Ray does, by pickling it)
 
     Returns
     -------
