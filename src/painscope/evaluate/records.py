@@ -139,11 +139,33 @@ def load_json(path: Path) -> Any:
 # ---------------------------------------------------------------- formatting
 
 
-def format_ci(value: float | None, ci: Sequence[float] | None, digits: int = 2) -> str:
-    """``0.70 [0.55, 0.82]``; ``–`` for a missing value, no bracket without an interval."""
+def format_number(x: float | None, digits: int = 2, *, scale: float = 1.0) -> str:
+    """``x × scale`` with ``digits`` decimals (``scale=100``: percent); ``–`` for None."""
+    return "–" if x is None else f"{scale * x:.{digits}f}"
+
+
+def _finite(ci: Sequence[float | None] | None) -> bool:
+    return ci is not None and len(ci) == 2 and all(x is not None and math.isfinite(x) for x in ci)
+
+
+def format_range(ci: Sequence[float] | None, digits: int = 2, *, scale: float = 1.0) -> str:
+    """An interval as ``0.55–0.82`` (the report's detail lines); '' without one."""
+    if ci is None or not _finite(ci):
+        return ""
+    return (
+        f"{format_number(ci[0], digits, scale=scale)}–{format_number(ci[1], digits, scale=scale)}"
+    )
+
+
+def format_ci(
+    value: float | None, ci: Sequence[float] | None, digits: int = 2, *, scale: float = 1.0
+) -> str:
+    """``0.70 [0.55, 0.82]`` (CLI tables, demo, benchmarks); ``–`` for a missing value,
+    no bracket without an interval."""
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{value:.{digits}f}"
-    if ci is not None and len(ci) == 2 and all(x is not None and math.isfinite(x) for x in ci):
-        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    text = format_number(value, digits, scale=scale)
+    if ci is not None and _finite(ci):
+        lo, hi = (format_number(x, digits, scale=scale) for x in ci)
+        text += f" [{lo}, {hi}]"
     return text

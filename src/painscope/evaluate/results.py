@@ -27,6 +27,8 @@ from painscope.evaluate.records import (
     SCHEMA_VERSION,
     ResultsError,
     format_ci,
+    format_number,
+    format_range,
     load_json,
     write_json,
 )
@@ -350,6 +352,8 @@ __all__ = [
     "Status",
     "Weights",
     "format_ci",
+    "format_number",
+    "format_range",
     "prediction_rows",
     "read_predictions",
     "read_results",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from painscope.evaluate.results import Scores
+from painscope.evaluate.results import Scores, format_number, format_range
 from painscope.report import data
 from painscope.report.data import Run
 
@@ -49,22 +49,23 @@ class Table:
 
 
 def _pct(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{100 * x:.{digits}f}"
+    return format_number(x, digits, scale=100)
 
 
 def _num(x: float | None, digits: int = 4) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
+    return format_number(x, digits)
 
 
 def _score_cell(e: Scores | None, name: str) -> Cell:
     value = data.score(e, name)
     as_text = _pct if name == "accuracy" else _num
+    scale = 100.0 if name == "accuracy" else 1.0
     sd = data.per_fold_sd(e, name)
     ci = data.score_ci(e, name)
     digits = 1 if name == "accuracy" else 3
     parts = []
     if ci is not None:
-        parts.append(f"95% CI {as_text(ci[0], digits)}–{as_text(ci[1], digits)}")
+        parts.append(f"95% CI {format_range(ci, digits, scale=scale)}")
     if sd is not None:
         parts.append(f"fold sd {as_text(sd, digits)}")
     return Cell(as_text(value), " · ".join(parts))
@@ -186,7 +187,7 @@ def drugtest_table(test: data.DrugTest) -> Table | None:
         row = [Cell(g.name), Cell("–" if g.n_videos is None else str(g.n_videos))]
         for c in classes:
             ci = g.ci.get(c)
-            detail = f"95% CI {_pct(ci[0], 1)}–{_pct(ci[1], 1)}" if ci else ""
+            detail = f"95% CI {format_range(ci, 1, scale=100)}" if ci else ""
             row.append(Cell(_pct(g.shares.get(c), 1), detail))
         table.rows.append(row)
     return table
