@@ -53,7 +53,7 @@ def test_take_clips_equals_token_view(store_file, mode, k):
 def test_damaged_file_is_named(tmp_path):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x01\x02")
-    with pytest.raises(FeatureStoreError, match="bad.safetensors"):
+    with pytest.raises(FeatureStoreError, match=r"bad\.safetensors"):
         LazyTokenSequence(bad)
 
 

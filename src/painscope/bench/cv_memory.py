@@ -88,8 +88,16 @@ def bench_cv_memory(
         for lazy in (False, True):
             started = time.perf_counter()
             out = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(root), str(folder), "1" if lazy else "0",
-                 mode, str(train_clips)],  # fmt: skip
+                [
+                    sys.executable,
+                    "-c",
+                    _CHILD,
+                    str(root),
+                    str(folder),
+                    "1" if lazy else "0",
+                    mode,
+                    str(train_clips),
+                ],  # fmt: skip
                 capture_output=True,
                 text=True,
                 check=False,

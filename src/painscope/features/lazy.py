@@ -66,7 +66,9 @@ def tensor_layouts(path: Path) -> dict[str, TensorLayout]:
         dtype = _DTYPES.get(info["dtype"])
         if dtype is None:
             raise FeatureStoreError(f"{path}: tensor {name!r} has unsupported dtype {info}")
-        out[name] = TensorLayout(np.dtype(dtype), tuple(info["shape"]), 8 + n + info["data_offsets"][0])
+        out[name] = TensorLayout(
+            np.dtype(dtype), tuple(info["shape"]), 8 + n + info["data_offsets"][0]
+        )
     return out
 
 
@@ -159,3 +161,25 @@ def take_clips(seq: Any, idx: np.ndarray, tokens_per_clip: int) -> np.ndarray:
     n = seq.shape[0] // t
     clips = seq[: n * t].reshape(n, t, seq.shape[1])  # (n, t, D)
     return clips[idx].reshape(len(idx) * t, seq.shape[1])
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def should_load_lazily(load: str, features_dir: Path) -> bool:
+    """``train.load`` → lazy or not; ``auto``: lazy when the store exceeds half the free RAM."""
+    if load != "auto":
+        return load == "lazy"
+    free = available_memory_bytes()
+    if free is None:
+        return False
+    size = sum(p.stat().st_size for p in Path(features_dir).glob("*.safetensors"))
+    return size > free // 2
