@@ -97,7 +97,7 @@ def bench_cv_memory(
                     "1" if lazy else "0",
                     mode,
                     str(train_clips),
-                ],  # fmt: skip
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
