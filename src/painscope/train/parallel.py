@@ -22,7 +22,7 @@ Ray's known pitfalls, and what is done about them:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from painscope.errors import PainscopeError
@@ -75,8 +75,11 @@ def ray_map_jobs(
     address: str | None = None,
     cpus_per_job: int = 1,
     gpus_per_job: float | None = None,
-) -> list[R]:
-    """``[fn(job) for job in jobs]``, each call a Ray task; outcomes in job order.
+) -> Iterator[R]:
+    """``fn(job) for job in jobs``, each call a Ray task; outcomes yielded in job order.
+
+    Every task is submitted at once; outcomes are yielded as soon as they and all
+    earlier ones are done (so the caller can record progress).
 
     Parameters
     ----------
@@ -89,12 +92,26 @@ def ray_map_jobs(
     ray = connect(address)
     if gpus_per_job is None:
         gpus_per_job = 0.25 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
-    task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=1)(fn)
-    refs = [task.remote(job) for job in jobs]
+    task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)(_call)
+    fn_ref = ray.put(fn)  # shipped once (a partial carrying the run's shared context)
+    refs = [task.remote(fn_ref, job, cpus_per_job) for job in jobs]
     try:
-        return list(ray.get(refs))
-    except ray.exceptions.RayTaskError as err:
-        cause = err.as_instanceof_cause()
-        if isinstance(cause, PainscopeError):
-            raise cause from None
-        raise
+        for ref in refs:
+            try:
+                yield ray.get(ref)
+            except ray.exceptions.RayTaskError as err:
+                cause = err.as_instanceof_cause()
+                if isinstance(cause, PainscopeError):
+                    raise PainscopeError(cause.message, fix=cause.fix) from None
+                raise
+    finally:
+        for ref in refs:  # a failed or abandoned run leaves no tasks behind
+            ray.cancel(ref)
+
+
+def _call(fn: Callable[[J], R], job: J, threads: int) -> R:
+    """A Ray task: one job with the CPU threads the task reserved."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return fn(job)
