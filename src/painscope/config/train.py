@@ -90,6 +90,14 @@ class TrainConfig:
     )
     seed: int = setting(0, "Random seed (folds, initialisation, batches, bootstrap).")
     device: str = setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1, ...", hash=False)
+    load: Literal["auto", "memory", "lazy"] = setting(
+        "auto",
+        "How token stores are read: memory = every video's tokens in RAM (fastest);\n"
+        "lazy = each batch's clips read from disk when it is built (memory independent of the\n"
+        "number of videos, for projects larger than RAM); auto = lazy when the store is larger\n"
+        "than half the available memory. Results are identical either way.",
+        hash=False,
+    )
 
     def __post_init__(self) -> None:
         checks = [

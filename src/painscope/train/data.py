@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from painscope.errors import FeatureStoreError
+from painscope.features.lazy import LazyTokenSequence, take_clips
 from painscope.manifest import VideoEntry
 from painscope.train.sources import SequenceSource
 
@@ -41,11 +42,9 @@ def resample(
 
     Returns the new sequence and the source clip of each new clip (n_clips,).
     """
-    t = tokens_per_clip
-    n = seq.shape[0] // t
+    n = seq.shape[0] // tokens_per_clip
     idx = resample_indices(n, n_clips, rng)
-    clips = seq[: n * t].reshape(n, t, seq.shape[1])  # (n, t, D)
-    return clips[idx].reshape(n_clips * t, seq.shape[1]), idx
+    return take_clips(seq, idx, tokens_per_clip), idx
 
 
 def load_sequences(
@@ -54,11 +53,13 @@ def load_sequences(
     """``source.sequence`` of every entry, checked for a common width and finite values."""
     from rich.progress import track
 
-    out: list[np.ndarray] = []
+    out: list = []  # ndarrays, or LazyTokenSequence rows read per batch
     width: int | None = None
     items = track(entries, description=f"loading {source.name}") if progress else entries
     for e in items:
-        seq = np.asarray(source.sequence(e))
+        raw = source.sequence(e)
+        # lazy token views stay on disk (their values were checked finite when written)
+        seq = raw if isinstance(raw, LazyTokenSequence) else np.asarray(raw)
         if seq.ndim != 2 or seq.shape[0] == 0:
             raise FeatureStoreError(
                 f"row {e.row} ({e.video}): sequence of shape {seq.shape}, expected (n_tokens, D)"
@@ -70,7 +71,7 @@ def load_sequences(
                 f"row {e.row} ({e.video}): {seq.shape[1]} features per token, others have {width}",
                 fix="make every video's features with the same settings",
             )
-        if not np.isfinite(seq).all():
+        if not isinstance(seq, LazyTokenSequence) and not np.isfinite(seq).all():
             raise FeatureStoreError(f"row {e.row} ({e.video}): features contain NaN or inf")
         out.append(seq)
     return out

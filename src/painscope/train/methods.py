@@ -22,6 +22,7 @@ from pathlib import Path
 from painscope.config import ProjectConfig, config_hash
 from painscope.config.train import TrainConfig
 from painscope.errors import PainscopeError
+from painscope.features.lazy import should_load_lazily
 from painscope.project import Project
 from painscope.train.sources import ArrayFileSource, SequenceSource, TokenStoreSource
 
@@ -51,7 +52,8 @@ def build_sources(
                     f"method {name!r}: no token store at {folder}",
                     fix=f"run `painscope extract {root}{hint}` first",
                 )
-            sources.append(TokenStoreSource(folder, mode, train.block_size, name=name))  # type: ignore[arg-type]
+            lazy = should_load_lazily(train.load, folder)
+            sources.append(TokenStoreSource(folder, mode, train.block_size, name=name, lazy=lazy))  # type: ignore[arg-type]
         elif name == "pose":
             from painscope.baselines.sequences import PoseMotifSource
 

@@ -30,7 +30,10 @@ def default_source(inputs: Inputs, config: TrainConfig) -> SequenceSource:
         return ArrayFileSource(inputs.root)
     key = config_hash(inputs.config.extract)
     folder = Project(inputs.root).features_dir(key)
-    return TokenStoreSource(folder, config.tokens, config.block_size)
+    from painscope.features.lazy import should_load_lazily
+
+    lazy = should_load_lazily(config.load, folder)
+    return TokenStoreSource(folder, config.tokens, config.block_size, lazy=lazy)
 
 
 def training_entries(manifest: Manifest) -> list[VideoEntry]:

@@ -50,11 +50,21 @@ class TokenStoreSource:
     mode : ``all`` ("Ours"), ``block`` ("Ours+Mask") or ``mean`` (pooled)
     k : block side for ``block``
     name : method name in outputs (default ours / ours_mask / pooled)
+    lazy : read each batch's clips from disk when it is built
+        (:class:`~painscope.features.lazy.LazyTokenSequence`) instead of holding every
+        video's tokens in memory — for projects larger than RAM
     """
 
     def __init__(
-        self, features_dir: Path, mode: TokenMode = "block", k: int = 3, name: str | None = None
+        self,
+        features_dir: Path,
+        mode: TokenMode = "block",
+        k: int = 3,
+        name: str | None = None,
+        *,
+        lazy: bool = False,
     ) -> None:
+        self.lazy = lazy
         self.features_dir = Path(features_dir)
         self.mode: TokenMode = mode
         self.k = k
@@ -84,6 +94,12 @@ class TokenStoreSource:
                 f"{path}: no features for row {entry.row} ({entry.video})",
                 fix="run `painscope extract` on the project (with the same extract settings)",
             )
+        if self.lazy:
+            from painscope.features.lazy import LazyTokenSequence
+
+            lazy_seq = LazyTokenSequence(path, self.mode, self.k)
+            self.tokens_per_clip = lazy_seq.tokens_per_clip
+            return lazy_seq  # type: ignore[return-value]  # array-like, read per batch
         feats = read_features(path)
         self.tokens_per_clip = tokens_per_clip(feats.grid, self.mode, self.k)
         seq = token_view(feats.tokens, feats.response, self.mode, self.k)  # (n_tokens, C)

@@ -1,0 +1,117 @@
+"""Cross-validation fits as Ray tasks (``painscope cv --ray``).
+
+Each (method, round) fit of :func:`painscope.train.cv.run_cv` is an independent job:
+it reads its videos' sequences from the project folder, trains, writes its own
+checkpoint and returns its predictions. :func:`ray_map_jobs` runs such jobs as Ray
+tasks and returns their outcomes in job order, so the run folder is assembled
+exactly as in the serial run.
+
+Ray's known pitfalls, and what is done about them:
+
+- *Large objects through the object store*: a job carries paths and settings, never
+  sequences or decoded frames; each task loads its own videos from the shared
+  project folder.
+- *Thread oversubscription*: Ray sets ``OMP_NUM_THREADS`` to a task's ``num_cpus``;
+  each task asks for ``cpus_per_job`` CPUs and the fit sets torch's thread count to
+  match, so results do not depend on how many tasks share a node. The serial path
+  runs with the same thread count, which is what makes the two bit-identical.
+- *GPU tasks left pending*: a task asks for ``gpus_per_job`` (a fraction, e.g. 0.25
+  for four fits per GPU) only when the cluster has GPUs, and never more CPUs than one
+  node has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from painscope.errors import PainscopeError
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def require_ray() -> Any:
+    """The ``ray`` module, or a clear error saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise PainscopeError(
+            "--ray needs the ray package, which is not installed",
+            fix="pip install 'painscope[ray]'  (or pip install 'ray>=2.9')",
+        ) from None
+    return ray
+
+
+def connect(address: str | None = None, *, num_cpus: int | None = None) -> Any:
+    """Join a running Ray cluster (``address``, or ``auto``) or start a local one.
+
+    An empty ``address`` starts a local cluster with ``num_cpus`` CPUs (default: all).
+    Already connected: nothing happens.
+    """
+    ray = require_ray()
+    if ray.is_initialized():
+        return ray
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+    if address:
+        kwargs["address"] = address
+    elif num_cpus is not None:
+        kwargs["num_cpus"] = num_cpus
+    try:
+        ray.init(**kwargs)
+    except ConnectionError as err:
+        raise PainscopeError(
+            f"cannot reach the Ray cluster at {address!r} ({err})",
+            fix="start it with `ray start --head` (see docs/cluster.md), or drop the address "
+            "to start a local one",
+        ) from None
+    return ray
+
+
+def ray_map_jobs(
+    fn: Callable[[J], R],
+    jobs: Sequence[J],
+    *,
+    address: str | None = None,
+    cpus_per_job: int = 1,
+    gpus_per_job: float | None = None,
+) -> Iterator[R]:
+    """``fn(job) for job in jobs``, each call a Ray task; outcomes yielded in job order.
+
+    Every task is submitted at once; outcomes are yielded as soon as they and all
+    earlier ones are done (so the caller can record progress).
+
+    Parameters
+    ----------
+    fn : a module-level function (Ray ships it by reference)
+    jobs : small picklable job descriptions (paths and settings, not data)
+    address : Ray cluster address, ``auto``, or None for a local cluster
+    cpus_per_job : CPUs each task reserves (and torch threads it uses)
+    gpus_per_job : GPU share per task; default 0.25 when the cluster has GPUs, else 0
+    """
+    ray = connect(address)
+    if gpus_per_job is None:
+        gpus_per_job = 0.25 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+    task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)(_call)
+    fn_ref = ray.put(fn)  # shipped once (a partial carrying the run's shared context)
+    refs = [task.remote(fn_ref, job, cpus_per_job) for job in jobs]
+    try:
+        for ref in refs:
+            try:
+                yield ray.get(ref)
+            except ray.exceptions.RayTaskError as err:
+                cause = err.as_instanceof_cause()
+                if isinstance(cause, PainscopeError):
+                    raise PainscopeError(cause.message, fix=cause.fix) from None
+                raise
+    finally:
+        for ref in refs:  # a failed or abandoned run leaves no tasks behind
+            ray.cancel(ref)
+
+
+def _call(fn: Callable[[J], R], job: J, threads: int) -> R:
+    """A Ray task: one job with the CPU threads the task reserved."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return fn(job)
