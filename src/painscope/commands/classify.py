@@ -84,6 +84,12 @@ def cv_command(
         "raw_mask, pose, features. Default: the train.tokens view of the token store.",
     ),
     name: str = NAME,
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        help="Run the (method, round) fits as Ray tasks: local (start a cluster here), auto "
+        "(the running one) or HOST:PORT. Same results as the serial run.",
+    ),
 ) -> None:
     """Cross-validate the classifier (8 folds: test i, validate i+1, train the rest)."""
     from painscope.project import open_project
@@ -98,7 +104,16 @@ def cv_command(
     if method:
         found = open_project(project)
         sources = build_sources(found.root, found.config(), method, config)
-    run = run_cv(project, config, sources, schemes=scheme or None, name=name or "cv")
+    map_jobs = map
+    if ray:
+        import functools
+
+        from painscope.train.parallel import ray_map_jobs
+
+        map_jobs = functools.partial(ray_map_jobs, address=ray)  # type: ignore[assignment]
+    run = run_cv(
+        project, config, sources, schemes=scheme or None, name=name or "cv", map_jobs=map_jobs
+    )
     _summary(run)
     console.print(f"cross-validation run: [bold]{run}[/]")
 

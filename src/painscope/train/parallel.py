@@ -44,16 +44,16 @@ def require_ray() -> Any:
 
 
 def connect(address: str | None = None, *, num_cpus: int | None = None) -> Any:
-    """Join a running Ray cluster (``address``, or ``auto``) or start a local one.
+    """Join a running Ray cluster (``auto`` or ``HOST:PORT``) or start a local one.
 
-    An empty ``address`` starts a local cluster with ``num_cpus`` CPUs (default: all).
+    ``local`` (or None) starts a local cluster with ``num_cpus`` CPUs (default: all).
     Already connected: nothing happens.
     """
     ray = require_ray()
     if ray.is_initialized():
         return ray
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-    if address:
+    if address and address != "local":
         kwargs["address"] = address
     elif num_cpus is not None:
         kwargs["num_cpus"] = num_cpus
@@ -85,7 +85,7 @@ def ray_map_jobs(
     ----------
     fn : a module-level function (Ray ships it by reference)
     jobs : small picklable job descriptions (paths and settings, not data)
-    address : Ray cluster address, ``auto``, or None for a local cluster
+    address : ``local`` (start a cluster here; also None), ``auto`` or ``HOST:PORT``
     cpus_per_job : CPUs each task reserves (and torch threads it uses)
     gpus_per_job : GPU share per task; default 0.25 when the cluster has GPUs, else 0
     """
