@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 def _train_config(project: Path, **overrides: Any) -> Any:
@@ -36,12 +37,12 @@ def _summary(run: Path) -> None:
             ci = m["ci"]["accuracy"] or [float("nan")] * 2
             cf = m["ci"]["macro_f1"] or [float("nan")] * 2
             table.add_row(
-                method,
-                scheme,
+                safe(method),
+                safe(scheme),
                 f"{m['accuracy']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]",
                 f"{m['macro_f1']:.3f} [{cf[0]:.3f}, {cf[1]:.3f}]",
                 f"{m['chance']['majority_accuracy']:.3f}",
-                m["grouped_by"],
+                safe(m["grouped_by"]),
             )
     console.print(table)
 
@@ -92,7 +93,7 @@ def cv_command(
         sources = build_sources(inputs.root, inputs.config, method, config)
     run = run_cv(project, config, sources, schemes=scheme or None, name=name or "cv")
     _summary(run)
-    console.print(f"cross-validation run: [bold]{run}[/]")
+    console.print(f"cross-validation run: [bold]{safe(run)}[/]")
 
 
 @app.command("train")
@@ -109,7 +110,7 @@ def train_command(
 
     config = _train_config(project, scheme=scheme, epochs=epochs, tokens=tokens)
     run = run_train(project, config, name=name or "train")
-    console.print(f"trained model: [bold]{run / 'checkpoints'}[/]")
+    console.print(f"trained model: [bold]{safe(run / 'checkpoints')}[/]")
 
 
 @app.command("predict")
@@ -126,7 +127,7 @@ def predict_command(
     from painscope.train.predict import run_predict
 
     out = run_predict(run, project, manifest=manifest, name=name or "predict")
-    console.print(f"predictions: [bold]{out / 'predictions.csv'}[/]")
+    console.print(f"predictions: [bold]{safe(out / 'predictions.csv')}[/]")
 
 
 @app.command("drugtest")
@@ -153,8 +154,8 @@ def drugtest_command(
         table.add_column(col)
     for r in shares.itertuples():
         table.add_row(
-            str(r.method), str(r.scheme), str(r.group), str(r._4),
+            safe(r.method), safe(r.scheme), safe(r.group), safe(r._4),
             f"{r.n_predicted}/{r.n_videos} = {r.share:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
         )  # fmt: skip
     console.print(table)
-    console.print(f"drug test: [bold]{out}[/]")
+    console.print(f"drug test: [bold]{safe(out)}[/]")
