@@ -27,7 +27,7 @@ def test_real_devices_are_accepted(device):
 
 def test_device_banana_in_yaml(tmp_path: Path):
     (tmp_path / "painscope.yaml").write_text("train:\n  device: banana\n")
-    with pytest.raises(ConfigError, match="train.device"):
+    with pytest.raises(ConfigError, match=r"train\.device"):
         load_config(tmp_path / "painscope.yaml")
 
 
