@@ -11,6 +11,7 @@ script measures both. The figures are in docs/reliability.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import sys
@@ -23,8 +24,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 warnings.simplefilter("ignore")
-
-import contextlib
 
 from faults import (  # noqa: E402
     ACCEPTED_MANIFEST_CASES,
