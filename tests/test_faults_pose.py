@@ -112,3 +112,17 @@ def test_cv_pose_refuses_a_malicious_pose_file(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "pickled Python objects" in result.output
     assert not marker.exists()
+
+
+def test_pose_symlink_loop_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    import os
+
+    make_project(tmp_path, n_videos=4, seconds=10.0, fps=30.0)
+    os.symlink(tmp_path / "pose" / "loop.csv", tmp_path / "pose" / "loop.csv")
+    manifest = pd.read_csv(tmp_path / "manifest.csv", dtype=str)
+    manifest.loc[1, "pose"] = "pose/loop.csv"
+    manifest.to_csv(tmp_path / "manifest.csv", index=False)
+    (tmp_path / "painscope.yaml").write_text("pose:\n  embedding: pca\n")
+    result = CliRunner().invoke(app, ["motifs", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output  # a PoseError, not RuntimeError: Symlink loop
+    assert "pose file not found" in result.output
