@@ -50,3 +50,23 @@ def test_cli_batch_exits_without_a_traceback(batch, tiny_config):
     result = CliRunner().invoke(app, ["extract", str(root)])
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_ten_bit_twin_gets_the_same_background_through_extract(tmp_path, tiny_config):
+    import numpy as np
+    from faults import textured_rgb, write_depth_video
+
+    root = tmp_path / "twins"
+    init_project(root)
+    rgb = textured_rgb(12)
+    write_depth_video(root / "videos" / "eight.mkv", rgb, pix_fmt="yuv420p", codec="libx264")
+    write_depth_video(root / "videos" / "ten.mkv", rgb, pix_fmt="yuv420p10le", codec="libx264")
+    (root / "manifest.csv").write_text("video,mouse_id\nvideos/eight.mkv,m0\nvideos/ten.mkv,m1\n")
+    summary = extract(root, tiny_config)
+    assert [r.status for r in summary.results] == ["done", "done"]
+    with (
+        np.load(root / "cache" / "background" / "videos__eight.npz") as a,
+        np.load(root / "cache" / "background" / "videos__ten.npz") as b,
+    ):
+        assert abs(float(a["median"].mean()) - float(b["median"].mean())) < 1.0
+        assert float(np.abs(a["median"] - b["median"]).max()) <= 1.0
