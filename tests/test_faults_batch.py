@@ -53,9 +53,6 @@ def test_cli_batch_exits_without_a_traceback(batch, tiny_config):
 
 
 def test_ten_bit_twin_gets_the_same_background_through_extract(tmp_path, tiny_config):
-    import numpy as np
-    from faults import textured_rgb, write_depth_video
-
     root = tmp_path / "twins"
     init_project(root)
     rgb = textured_rgb(12)
