@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from faults import BROKEN_VIDEO_CASES, VALID_VIDEO_CASES, bad_videos
+from faults import (
+    BROKEN_VIDEO_CASES,
+    VALID_VIDEO_CASES,
+    bad_videos,
+    textured_rgb,
+    write_depth_video,
+)
 from painscope.cli import app
 from painscope.features.extract import extract
 from painscope.project import init_project
