@@ -46,17 +46,27 @@ def test_gpu_keeps_the_histogram_off_the_host():
 
 def test_refused_with_the_figure_and_a_fix():
     with pytest.raises(VideoError, match=r"needs about 7\.7 GB .* only 4\.0 GB is free") as err:
-        check_extract_memory(info(4096, 2304), CPU, available=4_000_000_000)
+        check_extract_memory(info(4096, 2304), CPU, available=4_000_000_000, resident=0)
     assert "downscale" in (err.value.fix or "")
 
 
 def test_warned_when_tight_and_silent_when_roomy():
     need = estimate_extract_memory(info(1920, 1080), CPU)
     with pytest.warns(MemoryWarning, match="GB"):
-        check_extract_memory(info(1920, 1080), CPU, available=int(need / 0.8))
+        check_extract_memory(info(1920, 1080), CPU, available=int(need / 0.8), resident=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", MemoryWarning)
         assert check_extract_memory(info(1920, 1080), CPU, available=100 * need) == need
+
+
+def test_memory_already_held_is_not_counted_twice():
+    need = estimate_extract_memory(info(1920, 1080), CPU)
+    free = int(0.5 * need)  # less than the whole peak, more than what is still to come
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MemoryWarning)
+        assert check_extract_memory(info(1920, 1080), CPU, available=free, resident=need - 1000)
+    with pytest.raises(VideoError):
+        check_extract_memory(info(1920, 1080), CPU, available=free, resident=0)
 
 
 def test_extract_reports_the_video_and_goes_on(tmp_path, tiny_config, monkeypatch):
