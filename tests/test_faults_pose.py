@@ -50,7 +50,37 @@ def write_pickled_attribute_h5(path: Path, marker: Path, n_frames: int = 300) ->
     return path
 
 
-MAKERS = {"object_column": write_object_column_h5, "pickled_attribute": write_pickled_attribute_h5}
+def write_vlen_attribute_h5(path: Path, marker: Path, n_frames: int = 300) -> Path:
+    """As above, as a variable-length string (PyTables leaves those alone today; refused anyway)."""
+    import pickle
+
+    dlc_table(_position(n_frames)).to_hdf(path, key="df_with_missing", mode="w")
+    with h5py.File(path, "r+") as handle:
+        blob = pickle.dumps(_Payload(marker), protocol=0).decode("ascii")
+        handle["df_with_missing"].attrs.create("info", blob, dtype=h5py.string_dtype())
+    return path
+
+
+MAKERS = {
+    "object_column": write_object_column_h5,
+    "pickled_attribute": write_pickled_attribute_h5,
+    "vlen_attribute": write_vlen_attribute_h5,
+}
+
+
+@pytest.mark.parametrize(
+    "value", [[("DLC", "snout", "x")], {"names": ["a", None], "n": 3}, None, ("x", 1.5), "text"]
+)
+@pytest.mark.parametrize("protocol", [0, 2, 5])
+def test_plain_data_pickles_pass_and_code_pickles_do_not(value, protocol, tmp_path) -> None:
+    import pickle
+
+    from painscope.io.hdf5_safe import _pickle_problem
+
+    assert _pickle_problem(pickle.dumps(value, protocol=protocol)) is None
+    payload = pickle.dumps(_Payload(tmp_path / "m"), protocol=protocol)
+    assert "calls code" in (_pickle_problem(payload) or "")
+    assert _pickle_problem(payload[:-1] + b"garbage.") is not None  # valid prefix, then junk
 
 
 @pytest.mark.parametrize("kind", list(MAKERS))

@@ -10,37 +10,53 @@ unpickles both on reading:
   byte strings ending in ``.`` that PyTables passes to ``pickle.loads``.
 
 Unpickling runs code, so a crafted pose file could run anything. This module reads
-the file with h5py (which never unpickles), refuses every object node, and checks
-every pickled attribute with an unpickler that resolves no global names: plain
-lists, tuples, dicts, strings and numbers (all that pandas writes there) decode;
-anything that names a class or function (the only way a pickle can call code) is
-reported. A file with no reports is then safe to hand to pandas.
+the file with h5py (which never unpickles), refuses every object node, and reads the
+opcodes of every attribute PyTables would unpickle without executing them: plain
+lists, tuples, dicts, strings and numbers (all that pandas writes there) need no
+code-bearing opcode; a pickle that looks up a class or function or calls one
+(``GLOBAL``, ``REDUCE``, ``BUILD``, ...) is reported. A file with no reports is then
+safe to hand to pandas.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
+import pickletools
 from pathlib import Path
 from typing import Any
 
-
-class _NoGlobals(pickle.Unpickler):
-    """Unpickler that refuses to look up any class or function."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"refers to {module}.{name}")
+# Opcodes through which a pickle looks up or calls code; plain data needs none of them.
+_CODE_OPCODES = frozenset(
+    {
+        "GLOBAL",
+        "STACK_GLOBAL",
+        "INST",
+        "OBJ",
+        "REDUCE",
+        "BUILD",
+        "NEWOBJ",
+        "NEWOBJ_EX",
+        "EXT1",
+        "EXT2",
+        "EXT4",
+        "PERSID",
+        "BINPERSID",
+    }
+)
 
 
 def _pickle_problem(blob: bytes) -> str | None:
-    """Why unpickling ``blob`` could run code, or None when it is plain data / not a pickle."""
+    """Why unpickling ``blob`` could run code, or None when it is plain data / not a pickle.
+
+    The opcodes are read with :func:`pickletools.genops`, which parses without executing;
+    the first code-bearing opcode (before any parse error, so a valid prefix followed by
+    garbage is caught too) is reported.
+    """
     try:
-        _NoGlobals(io.BytesIO(blob)).load()
-    except pickle.UnpicklingError as err:
-        if "refers to" in str(err):
-            return str(err)
-        return None  # not a pickle at all: PyTables keeps it as a string
-    except Exception:  # truncated or garbage: not something PyTables would unpickle
+        for opcode, arg, _ in pickletools.genops(blob):
+            if opcode.name in _CODE_OPCODES:
+                named = f" {arg}" if opcode.name in ("GLOBAL", "INST") and arg else ""
+                return f"calls code (pickle opcode {opcode.name}{named})"
+    except Exception:  # not (or no longer) a pickle: nothing more would be executed
         return None
     return None
 
@@ -51,7 +67,8 @@ def pickled_objects(path: Path | str) -> list[str]:
     Returns
     -------
     list of human-readable places (``/df_with_missing/block1_values: object column``,
-    ``/df_with_missing @info: refers to builtins.open``); empty when the file is safe.
+    ``/df_with_missing @info: a pickled object that calls code (pickle opcode GLOBAL
+    builtins open)``); empty when the file is safe.
 
     Raises
     ------
@@ -72,8 +89,10 @@ def pickled_objects(path: Path | str) -> list[str]:
                 value = attrs[key]
             except (OSError, TypeError, ValueError):
                 continue
-            if isinstance(value, np.ndarray) and value.dtype.kind in "SO" and value.size == 1:
+            if isinstance(value, np.ndarray) and value.dtype.kind in "SOU" and value.size == 1:
                 value = value.reshape(-1)[0]
+            if isinstance(value, str):  # variable-length strings come back as str
+                value = value.encode("utf-8", "surrogateescape")
             if isinstance(value, bytes | np.bytes_) and bytes(value).endswith(b"."):
                 why = _pickle_problem(bytes(value))
                 if why:
