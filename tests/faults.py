@@ -45,8 +45,8 @@ def bad_videos(folder: Path) -> dict[str, Path]:
     """Videos a lab's folder may hold: broken ones and unusual-but-valid ones.
 
     Broken: ``zero_byte``, ``not_a_video``, ``truncated`` (first 600 bytes),
-    ``directory``, ``wrong_extension`` (an FFV1 .mkv named .mp4 — valid, FFmpeg
-    reads by content). Unusual but valid: ``ten_bit``, ``twelve_bit``, ``gray16``,
+    ``directory``, ``unreadable`` (mode 000: broken unless running as root),
+    ``wrong_extension`` (an FFV1 .mkv named .mp4 — valid, FFmpeg reads by content). Unusual but valid: ``ten_bit``, ``twelve_bit``, ``gray16``,
     ``odd_size`` (37 × 51).
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +62,9 @@ def bad_videos(folder: Path) -> dict[str, Path]:
     cases["directory"].mkdir(exist_ok=True)
     cases["wrong_extension"] = folder / "really_mkv.mp4"
     cases["wrong_extension"].write_bytes(good.read_bytes())
+    cases["unreadable"] = folder / "unreadable.mkv"
+    cases["unreadable"].write_bytes(good.read_bytes())
+    cases["unreadable"].chmod(0)  # still readable when the tests run as root
     rgb = textured_rgb(12)
     cases["ten_bit"] = write_depth_video(folder / "ten.mkv", rgb, pix_fmt="yuv420p10le")
     cases["twelve_bit"] = write_depth_video(folder / "twelve.mkv", rgb, pix_fmt="yuv422p12le")

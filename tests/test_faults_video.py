@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import av
 import numpy as np
 import pytest
@@ -84,6 +86,13 @@ def test_permission_denied_gets_no_reencode_advice(cases, monkeypatch):
         probe(cases["ten_bit"])
     assert "re-encode" not in str(info.value)
     assert "permissions" in (info.value.fix or "")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files of mode 000")
+def test_unreadable_file_is_permission_denied(cases):
+    with pytest.raises(VideoError, match="permission denied") as info:
+        probe(cases["unreadable"])
+    assert "re-encode" not in str(info.value)
 
 
 @pytest.mark.parametrize("name", VALID_VIDEO_CASES)
