@@ -88,7 +88,7 @@ def bad_manifests(folder: Path) -> dict[str, Path]:
     (folder / "videos").mkdir(exist_ok=True)
     for name in ("a.mkv", "b.mkv"):
         if not (folder / "videos" / name).exists():
-            write_video(folder / "videos" / name, blob_frames(4, 16, 16)[0], fps=10)
+            write_video(folder / "videos" / name, blob_frames(8, 16, 32)[0], fps=10)
     loop = folder / "videos" / "loop.mp4"
     if not loop.is_symlink():
         os.symlink(loop, loop)  # a link to itself: resolve() raises RuntimeError

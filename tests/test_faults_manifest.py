@@ -60,10 +60,23 @@ def test_same_column_twice_ignoring_case_is_an_error(tmp_path):
         read_manifest(tmp_path / "m.csv")
 
 
-def test_symlink_loop_through_the_cli_is_a_clean_error(cases):
+def test_symlink_loop_through_cv_is_a_clean_error(cases):
     root = cases["symlink_loop"].parent
     (root / "manifest.csv").write_text(cases["symlink_loop"].read_text())
-    result = CliRunner().invoke(app, ["extract", str(root)])
+    result = CliRunner().invoke(app, ["cv", str(root)])
     assert result.exit_code == 2, result.output
-    assert "loops" in result.output
-    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_symlink_loop_fails_its_row_and_extract_goes_on(cases, tiny_config):
+    from painscope.features.extract import extract
+    from painscope.project import init_project
+
+    root = cases["symlink_loop"].parent
+    init_project(root)
+    (root / "manifest.csv").write_text(cases["symlink_loop"].read_text())
+    summary = extract(root, tiny_config)
+    status = {r.video: r for r in summary.results}
+    assert status["videos/a.mkv"].status == "done"
+    assert status["videos/loop.mp4"].status == "failed"
+    assert "symbolic link that loops" in status["videos/loop.mp4"].reason

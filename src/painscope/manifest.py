@@ -195,12 +195,14 @@ def read_manifest(
         video_path = Path(video) if Path(video).is_absolute() else project_dir / video
         has_features = bool(values.get("features"))
         resolved = _resolve(video_path)
-        if resolved is None:
+        if resolved is None and check_files:
             problems.append(
                 f"row {row}, column 'video': {video!r} is a symbolic link that loops "
                 "(or cannot be followed); point the row at the real file"
             )
             continue
+        if resolved is None:  # like a missing file: the video stage reports it, the batch goes on
+            resolved = video_path.absolute()
         if check_files and not has_features and not video_path.exists():
             problems.append(
                 f"row {row}, column 'video': file not found: {video_path} "

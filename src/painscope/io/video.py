@@ -82,6 +82,12 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     import av
 
     path = Path(path)
+    if not path.exists() and path.is_symlink():
+        raise VideoError(
+            path,
+            "is a symbolic link that loops or points to nothing",
+            fix="point the manifest at the real video file",
+        )
     if not path.exists():
         raise VideoError(path, "file not found", fix="check the path in the manifest")
     if path.is_dir():
