@@ -73,6 +73,7 @@ def test_extract_reports_the_video_and_goes_on(tmp_path, tiny_config, monkeypatc
     frames, _ = blob_frames(20, 32, 64)
     project = make_project(tmp_path, {"a.mkv": frames, "b.mkv": frames})
     monkeypatch.setattr(memory, "available_memory", lambda: 10_000)
+    monkeypatch.setattr(memory, "resident_memory", lambda: 0)
     summary = extract(project, tiny_config)
     assert [r.status for r in summary.results] == ["failed", "failed"]
     assert "GB of memory" in summary.results[0].reason
