@@ -55,7 +55,7 @@ def test_metadata_background_png_and_rerun_skips(tmp_path, tiny_config):
     assert first.features_dir.name == config_hash(tiny_config)
     meta = read_features(first.features_dir / "videos__a.safetensors").meta
     assert meta["n_clips"] == 3 and meta["fps"] == pytest.approx(20)
-    assert meta["weights_random"] is True and meta["weights_id"] == "none"
+    assert meta["weights_random"] is True and meta["weights_id"] == "none@seed0"
     assert meta["config_hash"] == config_hash(tiny_config) and meta["backbone"] == "tiny"
     clips = read_features(first.features_dir / "videos__a.safetensors").clips
     assert clips[:, 0].tolist() == [0, 10, 20] and clips[:, 3].tolist() == [0.5, 1.0, 1.5]

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from painscope.cli_text import safe
 from painscope.errors import PainscopeError
 
 app = typer.Typer(
@@ -48,9 +49,9 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PainscopeError as err:
-            console.print(f"[bold red]error:[/] {err.message}", markup=True, highlight=False)
+            console.print(f"[bold red]error:[/] {safe(err.message)}", markup=True, highlight=False)
             if err.fix:
-                console.print(f"[bold]fix:[/] {err.fix}", markup=True, highlight=False)
+                console.print(f"[bold]fix:[/] {safe(err.fix)}", markup=True, highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -87,10 +87,47 @@ def video_id_for(video: str, project_dir: Path) -> str:
     else:
         try:
             stem = path.resolve().relative_to(project_dir.resolve()).with_suffix("").as_posix()
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):  # outside the project, or a link loop
             digest = hashlib.blake2b(str(path).encode(), digest_size=4).hexdigest()
             stem = f"{path.stem}-{digest}"
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem.replace("/", "__")).strip("._") or "video"
+
+
+# Columns whose name is matched ignoring case, spaces and hyphens (``Mouse ID`` → ``mouse_id``).
+KNOWN_COLUMNS = (*STANDARD_COLUMNS, "features", "pose", "fps")
+
+
+def normalize_header(columns: list[str]) -> list[str]:
+    """Header names as painscope spells them: known columns in lower case, others stripped.
+
+    Excel and lab sheets write ``Video``, ``Mouse_ID`` or ``Mouse ID``; those are
+    accepted for the known columns. Other (custom label) columns keep their case,
+    because ``train.scheme`` names them.
+    """
+    out = []
+    for name in columns:
+        text = str(name).replace("\ufeff", "").strip()
+        key = re.sub(r"[\s-]+", "_", text.lower())
+        out.append(key if key in KNOWN_COLUMNS else text)
+    return out
+
+
+def drop_empty_rows(table):  # type: ignore[no-untyped-def]
+    """Rows with every cell empty (Excel's trailing ``,,,,`` lines) left out.
+
+    Row numbers in messages still count the file's lines: the kept rows keep their
+    original index.
+    """
+    cells = table.astype(str).apply(lambda col: col.str.strip())
+    return table[(cells != "").any(axis=1)]
+
+
+def _resolve(path: Path) -> Path | None:
+    """``path`` with links followed, or None when a link loops or cannot be followed."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
 
 
 def read_manifest(
@@ -119,9 +156,23 @@ def read_manifest(
         table = pd.read_csv(
             path, dtype=str, keep_default_na=False, comment="#", skip_blank_lines=True
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+    except UnicodeDecodeError as err:
+        raise ManifestError(
+            path,
+            [
+                f"not UTF-8 text (byte {err.start}: {err.reason}); save it as "
+                "'CSV UTF-8' (Excel: File > Save As > CSV UTF-8)"
+            ],
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise ManifestError(path, [f"not a readable CSV file: {err}"]) from None
-    table.columns = [c.strip() for c in table.columns]
+    table.columns = normalize_header(list(table.columns))
+    clashes = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
+    if clashes:
+        raise ManifestError(
+            path, [f"column(s) {', '.join(clashes)} appear twice (headers ignore case)"]
+        )
+    table = drop_empty_rows(table)
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise ManifestError(
@@ -134,8 +185,8 @@ def read_manifest(
     seen_paths: dict[Path, int] = {}
     seen_ids: dict[str, int] = {}
     extra_cols = [c for c in table.columns if c not in STANDARD_COLUMNS]
-    for i, record in enumerate(table.to_dict("records")):
-        row = i + 2  # header is row 1
+    for i, record in zip(table.index, table.to_dict("records"), strict=True):
+        row = int(i) + 2  # header is row 1
         values = {k: str(v).strip() for k, v in record.items()}
         video = values["video"]
         if not video:
@@ -143,6 +194,15 @@ def read_manifest(
             continue
         video_path = Path(video) if Path(video).is_absolute() else project_dir / video
         has_features = bool(values.get("features"))
+        resolved = _resolve(video_path)
+        if resolved is None and check_files:
+            problems.append(
+                f"row {row}, column 'video': {video!r} is a symbolic link that loops "
+                "(or cannot be followed); point the row at the real file"
+            )
+            continue
+        if resolved is None:  # like a missing file: the video stage reports it, the batch goes on
+            resolved = video_path.absolute()
         if check_files and not has_features and not video_path.exists():
             problems.append(
                 f"row {row}, column 'video': file not found: {video_path} "
@@ -153,7 +213,6 @@ def read_manifest(
                 f"row {row}, column 'video': {video!r} does not look like a video "
                 f"(expected one of {', '.join(VIDEO_SUFFIXES)})"
             )
-        resolved = video_path.resolve()
         if resolved in seen_paths:
             problems.append(
                 f"row {row}, column 'video': duplicate of row {seen_paths[resolved]} ({video})"

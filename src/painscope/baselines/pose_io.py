@@ -94,6 +94,24 @@ def _read_dlc_h5_any_key(path: Path) -> object:
         return store[keys[0]]
 
 
+def _refuse_pickles(path: Path) -> None:
+    """Refuse an HDF5 pose file that pandas would unpickle code from (see io/hdf5_safe)."""
+    from painscope.io.hdf5_safe import pickled_objects
+
+    try:
+        problems = pickled_objects(path)
+    except OSError as err:
+        raise PoseError(path, f"not a readable HDF5 file ({err})") from None
+    if problems:
+        raise PoseError(
+            path,
+            "refused: the file holds pickled Python objects, and reading them could run "
+            f"code ({'; '.join(problems[:3])})",
+            fix="export the poses again from DeepLabCut (numeric columns only), or save them "
+            "as a DeepLabCut .csv",
+        )
+
+
 def load_pose(
     path: Path | str,
     *,
@@ -112,7 +130,8 @@ def load_pose(
     Raises
     ------
     PoseError
-        when the file is missing, unreadable or empty.
+        when the file is missing, unreadable or empty, or (.h5) holds pickled Python
+        objects: those are refused before pandas could unpickle them.
     """
     path = Path(path)
     if not path.exists():
@@ -122,6 +141,8 @@ def load_pose(
             fix="check the manifest's 'pose' column (paths are relative to the project folder)",
         )
     software = detect_source(path) if source == "auto" else source
+    if path.suffix.lower() in (".h5", ".hdf5"):
+        _refuse_pickles(path)
     from movement.io import load_poses
 
     try:

@@ -169,7 +169,7 @@ class PoseMotifSource:
         fps = self.fps_for(entry)
         stat = path.stat() if path.exists() else None
         key = (
-            str(path.resolve()),
+            str(path.resolve()) if stat else str(path),  # no resolve(): a link loop raises
             stat.st_mtime_ns if stat else None,
             stat.st_size if stat else None,
             self.keypoints_,

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train")
 
@@ -126,7 +127,7 @@ def bench_command(
         )
     console.print(table)
     out.write_text(json.dumps({"machine": info, "results": rows}, indent=1))
-    console.print(f"results: {out}")
+    console.print(f"results: {safe(out)}")
 
 
 @app.command("bench-sim")
@@ -153,7 +154,7 @@ def bench_sim_command(
         group_by=group_by,
         seed=seed,
         methods=[m.strip() for m in methods.split(",") if m.strip()],
-        say=console.print,
+        say=lambda text: console.print(safe(text)),
     )
     console.print(markdown_table(rows))
-    console.print(f"results: {out / 'controlled.json'}")
+    console.print(f"results: {safe(out / 'controlled.json')}")

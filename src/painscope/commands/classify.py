@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 def _train_config(project: Path, **overrides: Any) -> Any:
@@ -115,7 +116,7 @@ def cv_command(
         project, config, sources, schemes=scheme or None, name=name or "cv", map_jobs=map_jobs
     )
     _summary(run)
-    console.print(f"cross-validation run: [bold]{run}[/]")
+    console.print(f"cross-validation run: [bold]{safe(run)}[/]")
 
 
 @app.command("train")
@@ -132,7 +133,7 @@ def train_command(
 
     config = _train_config(project, scheme=scheme, epochs=epochs, tokens=tokens)
     run = run_train(project, config, name=name or "train")
-    console.print(f"trained model: [bold]{run / 'checkpoints'}[/]")
+    console.print(f"trained model: [bold]{safe(run / 'checkpoints')}[/]")
 
 
 @app.command("predict")
@@ -149,7 +150,7 @@ def predict_command(
     from painscope.train.predict import run_predict
 
     out = run_predict(run, project, manifest=manifest, name=name or "predict")
-    console.print(f"predictions: [bold]{out / 'predictions.csv'}[/]")
+    console.print(f"predictions: [bold]{safe(out / 'predictions.csv')}[/]")
 
 
 @app.command("drugtest")
@@ -182,4 +183,4 @@ def drugtest_command(
                 f"{r.n_predicted}/{r.n_videos} = {format_ci(r.share, ci)}",
             )  # fmt: skip
     console.print(table)
-    console.print(f"drug test: [bold]{out}[/]")
+    console.print(f"drug test: [bold]{safe(out)}[/]")

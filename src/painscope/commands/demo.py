@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("demo")
@@ -27,7 +28,9 @@ def demo_command(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RandomWeightsWarning)  # said once, below
-        result = run_demo(folder, minutes=minutes, seed=seed, say=console.print)
+        result = run_demo(
+            folder, minutes=minutes, seed=seed, say=lambda text: console.print(safe(text))
+        )
     table = Table(title="painscope demo — 8-fold CV on simulated mice (95% bootstrap CI)")
     for column in ("method", "scheme", "accuracy", "macro F1", "chance", "split by"):
         table.add_column(column)
@@ -47,8 +50,8 @@ def demo_command(
         )
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     console.print(f"time: {timing}")
-    console.print(f"project:   {result.project}")
-    console.print(f"cv run:    {result.cv_run}")
-    console.print(f"drug test: {result.drugtest_run}")
+    console.print(f"project:   {safe(result.project)}")
+    console.print(f"cv run:    {safe(result.cv_run)}")
+    console.print(f"drug test: {safe(result.drugtest_run)}")
     if result.report is not None:
-        console.print(f"report:    [bold]{result.report}[/]")
+        console.print(f"report:    [bold]{safe(result.report)}[/]")

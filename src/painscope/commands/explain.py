@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("explain")
@@ -31,4 +32,4 @@ def explain_command(
     config = with_overrides(config, section="extract", weights=weights, backbone=backbone)
     paths = explain_video(video, clip, out, config=config, block_size=block)
     for path in paths:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {safe(path)}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("motifs")
@@ -33,11 +34,11 @@ def motifs_command(
         by=by,
         out_dir=out,
         n_examples=examples,
-        progress=lambda msg: console.print(msg, highlight=False),
+        progress=lambda msg: console.print(safe(msg), highlight=False),
     )
     for line in summary.skipped:
-        console.print(f"[yellow]skipped[/] {line}", highlight=False)
+        console.print(f"[yellow]skipped[/] {safe(line)}", highlight=False)
     console.print(
-        f"{summary.n_motifs} motifs from {summary.n_videos} video(s) → [bold]{summary.out_dir}[/]"
+        f"{summary.n_motifs} motifs from {summary.n_videos} video(s) → [bold]{safe(summary.out_dir)}[/]"
     )
     console.print("  motif_usage.csv  transitions.csv  examples.csv  figures/  sequences/")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("init")
@@ -19,10 +20,10 @@ def init_command(
     from painscope.project import init_project
 
     project = init_project(folder, overwrite=overwrite)
-    console.print(f"project ready: [bold]{project.root}[/]")
-    console.print(f"  settings  {project.config_path}")
-    console.print(f"  manifest  {project.manifest_path}  (one row per video)")
+    console.print(f"project ready: [bold]{safe(project.root)}[/]")
+    console.print(f"  settings  {safe(project.config_path)}")
+    console.print(f"  manifest  {safe(project.manifest_path)}  (one row per video)")
     console.print(
-        f"  next: put videos in {project.root / 'videos'}, list them in the manifest, then"
+        f"  next: put videos in {safe(project.root / 'videos')}, list them in the manifest, then"
     )
-    console.print(f"        painscope extract {project.root}")
+    console.print(f"        painscope extract {safe(project.root)}")

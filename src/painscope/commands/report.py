@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("report")
@@ -26,12 +27,12 @@ def report_command(
 
     report = build_report(run_dir, out=out, all_methods=all_methods, drugtest=drugtest)
     for text in report.banners:
-        console.print(f"[bold red]warning:[/] {text}", markup=True, highlight=False)
+        console.print(f"[bold red]warning:[/] {safe(text)}", markup=True, highlight=False)
     missing = [k for k, has in report.sections.items() if not has]
     if missing:
-        console.print(f"sections without input (noted in the report): {', '.join(missing)}")
+        console.print(f"sections without input (noted in the report): {safe(', '.join(missing))}")
     n_png = sum(p.suffix == ".png" for p in report.figures)
-    console.print(f"report   [bold]{report.html_path}[/]")
+    console.print(f"report   [bold]{safe(report.html_path)}[/]")
     console.print(
-        f"figures  {report.html_path.parent / 'figures'}  ({n_png} PNG + SVG, tables CSV)"
+        f"figures  {safe(report.html_path.parent / 'figures')}  ({n_png} PNG + SVG, tables CSV)"
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from painscope.cli import app, console, user_errors
+from painscope.cli_text import safe
 
 
 @app.command("simulate")
@@ -58,7 +59,7 @@ def simulate_command(
         task = bar.add_task("simulating", total=None)
 
         def report(video: SimulatedVideo, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=video.video.name)
+            bar.update(task, completed=done, total=total, description=safe(video.video.name))
 
         result = simulate_dataset(
             out,
@@ -83,10 +84,10 @@ def simulate_command(
         f"({n_treated} treated), {result.seconds_per_video:.0f} s each at {result.fps:g} fps, "
         f"effect {effect:g}, seed {seed}"
     )
-    console.print(f"  project   {result.out_dir}")
-    console.print(f"  videos    {result.out_dir / 'videos'}")
-    console.print(f"  pose      {result.out_dir / 'pose'}  (DeepLabCut .h5/.csv)")
-    console.print(f"  labels    {result.out_dir / 'labels'}  (per-frame behaviour)")
-    console.print(f"  manifest  {result.manifest}")
-    console.print(f"  truth     {result.summary}")
-    console.print(f"  next: painscope extract {result.out_dir}")
+    console.print(f"  project   {safe(result.out_dir)}")
+    console.print(f"  videos    {safe(result.out_dir / 'videos')}")
+    console.print(f"  pose      {safe(result.out_dir / 'pose')}  (DeepLabCut .h5/.csv)")
+    console.print(f"  labels    {safe(result.out_dir / 'labels')}  (per-frame behaviour)")
+    console.print(f"  manifest  {safe(result.manifest)}")
+    console.print(f"  truth     {safe(result.summary)}")
+    console.print(f"  next: painscope extract {safe(result.out_dir)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,6 +10,16 @@ from painscope.config.base import setting
 from painscope.errors import ConfigError
 
 BACKBONES = ("swin3d_t", "swin3d_s", "swin3d_b", "tiny")
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def check_device(value: str, key: str) -> None:
+    """Refuse a device name torch would not accept (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``)."""
+    if not _DEVICE.fullmatch(value):
+        raise ConfigError(
+            f"{key}: unknown device {value!r}",
+            fix=f"set {key} to auto, cpu, cuda, cuda:0, cuda:1, ... or mps",
+        )
 
 
 @dataclass(frozen=True)
@@ -121,3 +132,4 @@ class ExtractConfig:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
         if not self.weights:
             raise ConfigError("extract.weights is empty", fix="use kinetics400, a path, or none")
+        check_device(self.device, "extract.device")

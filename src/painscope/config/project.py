@@ -56,19 +56,12 @@ def parse_config(data: dict[str, Any] | None, *, source: str = "painscope.yaml")
 
 def load_config(path: Path) -> ProjectConfig:
     """Read and validate a ``painscope.yaml``; a missing file means all defaults."""
-    import yaml
+    from painscope.config.yaml_io import read_yaml_mapping
 
     path = Path(path)
     if not path.exists():
         return ProjectConfig()
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(
-            f"{path}: not valid YAML ({err})", fix="fix the syntax at that line"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected sections such as 'extract:' at the top level")
+    data = read_yaml_mapping(path)  # UTF-8, safe YAML, no key twice
     return parse_config(data, source=str(path))
 
 

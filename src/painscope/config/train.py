@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from painscope.config.base import setting
+from painscope.config.extract import check_device
 from painscope.errors import ConfigError
 
 
@@ -127,6 +128,7 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message, fix="see the comments in painscope.yaml")
+        check_device(self.device, "train.device")
         if self.n_clips // 2**self.n_layers < 1:
             raise ConfigError(
                 f"train.n_clips={self.n_clips} is too short for {self.n_layers} layers "

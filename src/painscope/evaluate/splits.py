@@ -37,6 +37,16 @@ def make_folds(
             f"only {len(set(groups))} mice for {n_folds} mouse-grouped folds",
             fix="lower train.n_folds or use group_by: video",
         )
+    classes, counts = np.unique(y, return_counts=True)
+    if counts.max() < n_folds:
+        # sklearn refuses (ValueError: n_splits cannot be greater than ...): say what to do
+        shown = ", ".join(f"{c}: {n}" for c, n in zip(classes, counts, strict=True))
+        raise PainscopeError(
+            f"too few videos per class for {n_folds} stratified folds: every class has fewer "
+            f"than {n_folds} videos ({shown})",
+            fix=f"lower train.n_folds to at most {int(counts.max())} (>= 3), add videos, or "
+            "use a scheme with fewer, larger classes",
+        )
     folds = np.full(len(y), -1, dtype=np.int64)
     with warnings.catch_warnings():
         # small classes: sklearn warns that a class has fewer members than folds
@@ -47,8 +57,14 @@ def make_folds(
         else:
             gsplit = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
             splits = gsplit.split(np.zeros(len(y)), y, groups=np.asarray(groups))
-        for fold, (_, test) in enumerate(splits):
-            folds[test] = fold
+        try:
+            for fold, (_, test) in enumerate(splits):
+                folds[test] = fold
+        except ValueError as err:  # any other split sklearn cannot make
+            raise PainscopeError(
+                f"cannot make {n_folds} folds of {len(y)} videos ({err})",
+                fix="lower train.n_folds or add videos",
+            ) from None
     return folds
 
 

@@ -36,6 +36,7 @@ from painscope.features.store import VideoFeatures, feature_path, read_meta, wri
 from painscope.features.tokens import response_map
 from painscope.features.weights import WeightsInfo, load_backbone
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
+from painscope.io.memory import check_extract_memory
 from painscope.io.prefetch import prefetch
 from painscope.io.video import VideoInfo, file_hash, iter_frames, probe
 from painscope.version import __version__
@@ -191,6 +192,7 @@ class Extractor:
         cfg = self.config
         path = Path(path)
         info = probe(path)
+        check_extract_memory(info, cfg)  # warn, or refuse with the figure, before decoding
         stat = path.stat()
         video_hash = file_hash(path)
         background = None

@@ -13,7 +13,9 @@ a path to ``.pth`` / ``.pt`` / ``.pth.tar`` / ``.safetensors``
     (SPEC.md §5). The temporal window is read off the relative-position table, so
     checkpoints trained with another window (e.g. 16 × 7 × 7) load exactly.
 ``none``
-    random initialisation — loud warning, recorded in every output.
+    random initialisation — loud warning, recorded in every output. The draw is
+    seeded (:data:`NONE_SEED`), so every run, resumed or extended extraction gets the
+    same network; the weights id ``none@seed0`` records the seed.
 
 Checkpoints are read with ``torch.load(weights_only=True)`` (or safetensors):
 no arbitrary Python objects are ever unpickled.
@@ -39,6 +41,7 @@ from painscope.features.backbones import (
 )
 
 NONE = "none"
+NONE_SEED = 0  # fixed: the same settings give the same random network, hence the same features
 DOWNLOAD_TIMEOUT_S = 20.0
 
 
@@ -114,6 +117,19 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
             f"{path}: weights file not found",
             fix="check extract.weights in painscope.yaml (a path, kinetics400, or none)",
         )
+    if path.is_dir():
+        raise WeightsError(
+            f"{path}: is a directory, not a weights file",
+            fix="set extract.weights to the .pth/.pt/.safetensors file itself",
+        )
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise WeightsError(
+            f"{path}: permission denied (the weights file exists but cannot be read)",
+            fix="fix the file's permissions (e.g. `chmod a+r FILE`) or copy it somewhere readable",
+        ) from None
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -198,9 +214,14 @@ def load_backbone(
             RandomWeightsWarning,
             stacklevel=2,
         )
-        model = build_backbone(backbone)
+        with torch.random.fork_rng(devices=[]):  # leaves the caller's random state alone
+            torch.manual_seed(NONE_SEED)
+            model = build_backbone(backbone)
         return model, WeightsInfo(
-            id=NONE, source="random initialisation", random=True, window_size=spec.window_size
+            id=f"{NONE}@seed{NONE_SEED}",
+            source=f"random initialisation (torch seed {NONE_SEED})",
+            random=True,
+            window_size=spec.window_size,
         )
 
     if weights in dict(spec.torchvision_weights):

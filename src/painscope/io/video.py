@@ -5,7 +5,24 @@ in memory. Times come from each frame's presentation timestamp, so variable
 frame rate video is handled by time, not by frame counting.
 
 Arrays are (height, width) uint8 for brightness (the luma plane) or
-(height, width, 3) uint8 RGB.
+(height, width, 3) uint8 RGB, whatever the stored bit depth.
+
+Notes
+-----
+Bit depth: every video is brought to 8 bits. An 8-bit YUV luma plane is copied as
+stored (no range conversion). A 9- to 16-bit planar YUV luma plane (yuv420p10le,
+yuv422p12le, ... as written by many lab cameras and HEVC encoders) is rounded to
+8 bits by dropping the low bits (``(y + 2^(b-9)) >> (b-8)``), which keeps the same
+studio range as the 8-bit path, so a 10-bit video and its 8-bit twin give
+backgrounds within one gray level. Other formats (gray16, rgb48, p010, ...) go
+through FFmpeg's own 8-bit conversion. The extra precision is dropped: the
+backbone sees 8-bit input in any case.
+
+Rotation: frames are decoded as stored. A rotation tag (display matrix, as phones
+write it) is reported in :attr:`VideoInfo.rotation_deg` but not applied; all
+clips of a video share it, so a project whose videos share one orientation is
+unaffected. To normalise, re-encode with ``ffmpeg -i IN OUT.mp4`` (ffmpeg applies
+the rotation by default).
 """
 
 from __future__ import annotations
@@ -26,6 +43,9 @@ _FIX_UNREADABLE = (
     "check that the file plays in a video player; re-encode it with "
     "`ffmpeg -i IN -c:v libx264 -crf 18 OUT.mp4`"
 )
+_FIX_PERMISSION = (
+    "fix the file's permissions (e.g. `chmod a+r FILE`) or run painscope as a user who can read it"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,8 @@ class VideoInfo:
 
     ``fps`` is the stream's average rate; ``n_frames`` is the container's count
     (0 when the container does not say; the decoder's count is authoritative).
+    ``rotation_deg`` is the display rotation tag (counter-clockwise degrees; not
+    applied when decoding, see the module notes).
     """
 
     path: Path
@@ -44,6 +66,7 @@ class VideoInfo:
     duration_s: float
     codec: str
     pix_fmt: str
+    rotation_deg: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,12 +82,26 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     import av
 
     path = Path(path)
+    if not path.exists() and path.is_symlink():
+        raise VideoError(
+            path,
+            "is a symbolic link that loops or points to nothing",
+            fix="point the manifest at the real video file",
+        )
     if not path.exists():
         raise VideoError(path, "file not found", fix="check the path in the manifest")
+    if path.is_dir():
+        raise VideoError(
+            path, "is a directory, not a video file", fix="point the manifest at the video file"
+        )
     if path.stat().st_size == 0:
         raise VideoError(path, "the file is empty (0 bytes)", fix="copy the video again")
     try:
         container = av.open(str(path))
+    except PermissionError:
+        raise VideoError(path, "permission denied", fix=_FIX_PERMISSION) from None
+    except IsADirectoryError:
+        raise VideoError(path, "is a directory, not a video file") from None
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as err:
         raise VideoError(path, f"not a readable video ({err})", fix=_FIX_UNREADABLE) from None
     if not container.streams.video:
@@ -96,19 +133,54 @@ def probe(path: Path | str) -> VideoInfo:
             duration_s=duration,
             codec=str(ctx.name),
             pix_fmt=str(ctx.pix_fmt or ""),
+            rotation_deg=_first_frame_rotation(container, stream),
         )
     finally:
         container.close()
 
 
+def _first_frame_rotation(container, stream) -> int:  # type: ignore[no-untyped-def]
+    """Display rotation of the first frame (0 when there is none or nothing decodes)."""
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return round(float(getattr(frame, "rotation", 0) or 0))
+    except (av.error.FFmpegError, ValueError):
+        return 0
+    return 0
+
+
+def _luma_bits(frame) -> int:  # type: ignore[no-untyped-def]
+    """Bits per sample of the first (luma) component; 8 when FFmpeg does not say."""
+    try:
+        return int(frame.format.components[0].bits)
+    except (AttributeError, IndexError, TypeError):
+        return 8
+
+
 def _to_array(frame, color: ColorMode) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(H, W) uint8 luma or (H, W, 3) uint8 RGB of one frame, any bit depth (module notes)."""
     if color == "rgb":
         return frame.to_ndarray(format="rgb24")
     fmt = frame.format.name
     if fmt.startswith(("yuv", "yuvj", "nv12", "nv21")) and not fmt.startswith("yuva"):
         # the luma plane is the brightness; copy it out without a colour conversion
         plane = frame.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+        bits = _luma_bits(frame)
+        if bits == 8:
+            rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+            return np.ascontiguousarray(rows[:, : frame.width])
+        if 8 < bits <= 16 and fmt.startswith("yuv"):
+            # planar high bit depth: little- or big-endian 16-bit words, value in the low bits
+            dtype = ">u2" if fmt.endswith("be") else "<u2"
+            words = np.frombuffer(plane, dtype).reshape(frame.height, plane.line_size // 2)
+            shift = bits - 8
+            luma = (words[:, : frame.width].astype(np.uint32) + (1 << (shift - 1))) >> shift
+            return np.minimum(luma, 255).astype(np.uint8)
+        # other layouts (semi-planar 10-bit, ...): FFmpeg converts to 8-bit YUV, range kept
+        plane8 = frame.reformat(format="yuv420p").planes[0]
+        rows = np.frombuffer(plane8, np.uint8).reshape(frame.height, plane8.line_size)
         return np.ascontiguousarray(rows[:, : frame.width])
     return frame.to_ndarray(format="gray")
 

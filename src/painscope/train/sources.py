@@ -22,6 +22,7 @@ import numpy as np
 from painscope.errors import FeatureStoreError, PainscopeError
 from painscope.features.store import feature_path, read_features
 from painscope.features.views import TokenMode, token_view, tokens_per_clip
+from painscope.io.arrays import load_array_file
 from painscope.manifest import VideoEntry
 
 TOKEN_SOURCE_NAMES = {"all": "ours", "block": "ours_mask", "mean": "pooled"}
@@ -105,59 +106,6 @@ class TokenStoreSource:
         seq = token_view(feats.tokens, feats.response, self.mode, self.k)  # (n_tokens, C)
         self._cache[entry.video_id] = seq
         return seq
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def load_array_file(path: Path) -> np.ndarray:
-    """A per-video array (n_clips, D) from .npy, .npz (key ``features`` or the first) or .csv."""
-    path = Path(path)
-    if not path.exists():
-        raise FeatureStoreError(f"{path}: feature array file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            arr = np.load(path, allow_pickle=False)
-        elif suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                key = "features" if "features" in z.files else z.files[0]
-                arr = z[key]
-        elif suffix == ".csv":
-            import pandas as pd
-
-            table = pd.read_csv(path)
-            if all(_is_number(str(c)) for c in table.columns):  # no header: row 1 was data
-                table = pd.read_csv(path, header=None)
-            arr = table.select_dtypes("number").to_numpy()
-        else:
-            raise FeatureStoreError(
-                f"{path}: unknown feature file type {suffix!r}", fix="use .npy, .npz or .csv"
-            )
-    except (ValueError, OSError) as err:
-        raise FeatureStoreError(f"{path}: unreadable feature array ({err})") from None
-    arr = np.asarray(arr)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise FeatureStoreError(
-            f"{path}: expected an array of shape (n_clips, D), got {arr.shape}",
-            fix="save one row per clip and one column per feature",
-        )
-    if not np.issubdtype(arr.dtype, np.number):
-        raise FeatureStoreError(f"{path}: feature array is not numeric ({arr.dtype})")
-    arr = arr.astype(np.float32)
-    if not np.isfinite(arr).all():
-        bad = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
-        raise FeatureStoreError(
-            f"{path}: non-finite values (first in clip {bad})", fix="fill or drop those clips"
-        )
-    return arr
 
 
 class ArrayFileSource:
