@@ -212,10 +212,8 @@ def test_kill_9_during_cv_leaves_no_complete_looking_run(tmp_path):
     (run,) = runs.iterdir()
     assert not (run / "metrics.json").exists()
     assert not (run / "predictions.csv").exists()
-    try:
-        from painscope.evaluate import results  # added by another helper (issue 16 item 3)
-    except ImportError:
-        return
-    status = getattr(results, "run_status", None)
-    if callable(status):
-        assert status(run) != "complete"
+    from painscope.evaluate.results import IncompleteRunError, Status, read_results, read_status
+
+    assert read_status(run).status is not Status.COMPLETE
+    with pytest.raises(IncompleteRunError):
+        read_results(run).require_complete("report")
