@@ -181,3 +181,37 @@ def test_shards_cover_the_manifest_exactly_once(tmp_path, tiny_config):
     assert check_project(project, config).complete
     with pytest.raises(ConfigError, match=r"I must lie in 1\.\.N"):
         Shard.parse("3/2")
+
+
+@pytest.mark.parametrize("difference", ["absolute", "positive", "negative"])
+@pytest.mark.parametrize("resize", ["pad", "fit"])
+def test_device_preprocessing_matches_the_cpu_path(tiny_config, rng, difference, resize):
+    from painscope.features.extractor import compact_clip, device_clips
+
+    config = dataclasses.replace(tiny_config, difference=difference, resize=resize)
+    frames = rng.integers(0, 256, (2, 4, 40, 72), dtype=np.uint8)  # (B, T, H, W)
+    background = rng.uniform(0, 255, (40, 72)).astype(np.float32)
+    cpu = np.stack([compact_clip(list(clip), background, config) for clip in frames])
+    torch_path = device_clips(torch.from_numpy(frames), torch.from_numpy(background), config)
+    assert torch_path.shape == cpu.shape
+    # same float32 operations on the CPU; CUDA's resize kernel differs by float rounding
+    np.testing.assert_allclose(torch_path.numpy(), cpu, rtol=0, atol=1e-6)
+    rgb = rng.integers(0, 256, (1, 4, 40, 72, 3), dtype=np.uint8)
+    np.testing.assert_allclose(
+        device_clips(torch.from_numpy(rgb), None, config).numpy(),
+        compact_clip(list(rgb[0]), None, config)[None],
+        rtol=0,
+        atol=1e-6,
+    )
+
+
+def test_device_preprocess_extraction_on_cpu_matches(tmp_path, tiny_config):
+    frames, _ = blob_frames(24, 32, 64)
+    project = make_project(tmp_path, {"a.mkv": frames})
+    config = dataclasses.replace(tiny_config, workers=1)
+    torch.manual_seed(0)
+    one = read_features(extract(project, config).results[0].output)
+    (tmp_path / "cache" / "features" / config_hash(config) / "videos__a.safetensors").unlink()
+    torch.manual_seed(0)
+    two = read_features(extract(project, config, device_preprocess=True).results[0].output)
+    assert np.abs(two.tokens.astype(np.float32) - one.tokens).max() == 0.0

@@ -71,6 +71,11 @@ def extract_command(
     check: bool = typer.Option(
         False, "--check", help="Extract nothing; exit 0 only if every video has features."
     ),
+    device_preprocess: bool = typer.Option(
+        False,
+        "--device-preprocess",
+        help="Remove the background and resize on the backbone's device (for CUDA).",
+    ),
     ray: str | None = typer.Option(
         None,
         "--ray",
@@ -112,7 +117,13 @@ def extract_command(
     ) as progress:
         bars = BarProgress(progress, n_videos)
         summary = extract(
-            proj.root, config, only=video or None, progress=bars, shard=selected, ray=ray
+            proj.root,
+            config,
+            only=video or None,
+            progress=bars,
+            shard=selected,
+            ray=ray,
+            device_preprocess=device_preprocess,
         )
         progress.update(bars.overall, completed=len(summary.results))
 

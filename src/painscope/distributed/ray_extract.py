@@ -52,8 +52,10 @@ class BackboneActor:
         e = self.extractor
         return BackboneInfo(e.weights, e.device_label, e.precision_label)
 
-    def run_batch(self, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.extractor.run_batch(clips)
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.extractor.run_batch(clips, background)
 
 
 class ActorBackbone:
@@ -65,10 +67,12 @@ class ActorBackbone:
         self.device_label = info.device_label
         self.precision_label = info.precision_label
 
-    def run_batch(self, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         import ray
 
-        return ray.get(self.actor.run_batch.remote(clips))  # type: ignore[no-any-return]
+        return ray.get(self.actor.run_batch.remote(clips, background))  # type: ignore[no-any-return]
 
 
 def video_task(
@@ -79,6 +83,7 @@ def video_task(
     actor: Any,
     observers: ObserverFactory | None,
     save_extras: ExtrasSink | None,
+    device_preprocess: bool = False,
 ) -> VideoResult:
     """One video on a Ray worker (CPU): the serial pipeline with the actor's backbone."""
     import torch
@@ -92,6 +97,7 @@ def video_task(
         background_device=torch.device("cpu"),
         observers=observers(job) if observers else (),
         save_extras=save_extras,
+        preprocess_on_device=device_preprocess,
     )
 
 
@@ -104,6 +110,7 @@ def run_ray(
     progress: ExtractProgress | None = None,
     observers: ObserverFactory | None = None,
     save_extras: ExtrasSink | None = None,
+    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` on Ray: ``address`` = ``local`` (start a cluster here; an already
     initialised one is used as it is), ``auto`` or ``HOST:PORT``."""

@@ -16,8 +16,9 @@ from typing import Protocol
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from painscope.clips.transforms import prepare_clip
+from painscope.clips.transforms import output_geometry, prepare_clip
 from painscope.config import ExtractConfig, config_hash
 from painscope.devices import compute_dtype, resolve_device
 from painscope.features.backbones import TokenMapper
@@ -33,9 +34,12 @@ class Backbone(Protocol):
     device_label: str
     precision_label: str
 
-    def run_batch(self, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(B, C, T, h, w) float32 compact clips → tokens (B, h', w', D) float16,
-        response (B, h', w') float32."""
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(B, C, T, h, w) float32 compact clips — or, for preprocessing on the device,
+        (B, T, H, W[, 3]) uint8 sampled frames plus the video's (H, W) background — →
+        tokens (B, h', w', D) float16, response (B, h', w') float32."""
         ...
 
 
@@ -55,6 +59,45 @@ def compact_clip(
     )  # (3, T, h, w)
     gray = background is not None or frames[0].ndim == 2
     return clip[:1].numpy() if gray else clip.numpy()  # (1 | 3, T, h, w)
+
+
+def device_clips(
+    frames: torch.Tensor, background: torch.Tensor | None, config: ExtractConfig
+) -> torch.Tensor:
+    """:func:`compact_clip` for a batch, in torch on ``frames``' device (the GPU option).
+
+    Parameters
+    ----------
+    frames : (B, T, H, W) uint8 brightness or (B, T, H, W, 3) uint8 RGB
+    background : (H, W) float32 median on the same device, or None
+
+    Returns
+    -------
+    (B, C, T, h, w) float32 in [0, 1]; on a CPU bit-for-bit :func:`compact_clip` (same
+    float32 operations), on CUDA within float rounding of it (its resize kernel differs).
+    """
+    b, t = frames.shape[:2]
+    x = frames.float()  # (B, T, H, W[, 3])
+    if background is not None:
+        diff = x - background
+        if config.difference == "absolute":
+            x = diff.abs()
+        elif config.difference == "positive":
+            x = diff.clamp_min(0.0)
+        else:
+            x = (-diff).clamp_min(0.0)
+    x = x.div_(255.0)
+    if x.ndim == 4:
+        x = x.reshape(b * t, 1, *x.shape[2:])  # (B·T, 1, H, W)
+    else:
+        x = x.reshape(b * t, *x.shape[2:]).permute(0, 3, 1, 2)  # (B·T, 3, H, W)
+    (sh, sw), (ch, cw) = output_geometry(x.shape[2], x.shape[3], config.resize, config.input_size)
+    if (sh, sw) != tuple(x.shape[2:]):
+        x = F.interpolate(x, size=(sh, sw), mode="bilinear", antialias=True).clamp_(0.0, 1.0)
+    if (sh, sw) != (ch, cw):
+        top, left = (ch - sh) // 2, (cw - sw) // 2
+        x = F.pad(x, (left, cw - sw - left, top, ch - sh - top), value=0.0)
+    return x.reshape(b, t, x.shape[1], ch, cw).permute(0, 2, 1, 3, 4).contiguous()
 
 
 def backbone_input(
@@ -103,11 +146,18 @@ class Extractor:
         )
 
     @torch.inference_mode()
-    def run_batch(self, clips: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """(B, C, T, h, w) compact clips → tokens (B, h', w', D) f16, response (B, h', w')."""
-        x = torch.as_tensor(clips)  # (B, C, T, h, w) float32
+    def run_batch(
+        self, clips: np.ndarray | torch.Tensor, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Compact clips (B, C, T, h, w) float32, or raw sampled frames (B, T, H, W[, 3])
+        uint8 with the video's background (preprocessed here, on the device) → tokens
+        (B, h', w', D) f16, response (B, h', w')."""
+        x = torch.as_tensor(clips)
         if self.device.type == "cuda":
-            x = x.pin_memory().to(self.device, non_blocking=True)  # upload the compact form
+            x = x.pin_memory().to(self.device, non_blocking=True)  # upload as it came
+        if x.dtype == torch.uint8:  # preprocessing on the device
+            bg = None if background is None else torch.as_tensor(background).to(self.device)
+            x = device_clips(x, bg, self.config)  # (B, C, T, h, w)
         x = backbone_input(x, self.weights, self.config.normalize)  # (B, 3, T, h, w)
         if self.cast_bf16:
             x = x.to(self.dtype)

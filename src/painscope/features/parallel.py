@@ -57,8 +57,10 @@ class RemoteBackbone:
         self.device_label = info.device_label
         self.precision_label = info.precision_label
 
-    def run_batch(self, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.to_main.put(("batch", self.wid, clips))
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        self.to_main.put(("batch", self.wid, (clips, background)))
         answer = self.reply.get()
         if isinstance(answer, str):
             raise RemoteBackboneError(answer)
@@ -75,6 +77,7 @@ def _worker(
     info: BackboneInfo,
     observers: ObserverFactory | None,
     save_extras: ExtrasSink | None,
+    device_preprocess: bool,
 ) -> None:
     torch.set_num_threads(1)  # resize in one thread; the processes are the parallelism
     backbone = RemoteBackbone(wid, to_main, reply, info)
@@ -93,6 +96,7 @@ def _worker(
             observers=observers(job) if observers else (),
             save_extras=save_extras,
             on_clips=on_clips,
+            preprocess_on_device=device_preprocess,
         )
         to_main.put(("result", wid, result))
     to_main.put(("exit", wid, None))
@@ -107,6 +111,7 @@ def run_parallel(
     progress: ExtractProgress | None = None,
     observers: ObserverFactory | None = None,
     save_extras: ExtrasSink | None = None,
+    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` with ``workers`` processes feeding this process's backbone."""
     from painscope.features.extractor import Extractor
@@ -128,7 +133,18 @@ def run_parallel(
     procs = [
         ctx.Process(
             target=_worker,
-            args=(wid, tasks, to_main, replies[wid], config, paths, info, observers, save_extras),
+            args=(
+                wid,
+                tasks,
+                to_main,
+                replies[wid],
+                config,
+                paths,
+                info,
+                observers,
+                save_extras,
+                device_preprocess,
+            ),
             name=f"painscope-extract-{wid}",
             daemon=True,
         )
@@ -168,7 +184,7 @@ def run_parallel(
                 continue
             if kind == "batch":
                 try:
-                    answer: object = extractor.run_batch(payload)
+                    answer: object = extractor.run_batch(*payload)
                 except Exception as err:  # reported as that video's failure
                     answer = failure_reason(err)
                 replies[wid].put(answer)

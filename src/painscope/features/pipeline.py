@@ -65,8 +65,10 @@ def _prepared(
     background: np.ndarray | None,
     config: ExtractConfig,
     observers: Sequence[FrameObserver],
+    raw: bool = False,
 ) -> Iterator[tuple[ClipRecord, np.ndarray] | StreamStats]:
-    """Compact clips (C, T, h, w) in order, then the stream's :class:`StreamStats` last."""
+    """Compact clips (C, T, h, w) in order — or with ``raw`` the sampled frames
+    (T, H, W[, 3]) uint8 — then the stream's :class:`StreamStats` last."""
     color = "gray" if background is not None else "rgb"
     frames: Iterator[Frame] = iter_frames(path, color=color)  # type: ignore[arg-type]
     if observers:
@@ -78,7 +80,7 @@ def _prepared(
         except StopIteration as end:
             yield end.value
             return
-        yield record, compact_clip(images, background, config)
+        yield record, np.stack(images) if raw else compact_clip(images, background, config)
 
 
 def extract_video(
@@ -91,9 +93,12 @@ def extract_video(
     background_device: torch.device | None = None,
     observers: Sequence[FrameObserver] = (),
     on_clips: ClipsFn | None = None,
+    preprocess_on_device: bool = False,
 ) -> VideoOutput:
     """One video → its features (nothing written but the background cache).
 
+    ``preprocess_on_device`` sends the sampled uint8 frames and the background to the
+    backbone, which removes the background and resizes there (the GPU option).
     Raises :class:`VideoError` for unusable videos.
     """
     path = Path(job.path)
@@ -122,14 +127,16 @@ def extract_video(
 
     def flush() -> None:
         if batch:
-            t, r = backbone.run_batch(np.stack(batch))  # (B, C, T, h, w)
+            clips = np.stack(batch)  # (B, C, T, h, w) float32 or (B, T, H, W[, 3]) uint8
+            t, r = backbone.run_batch(clips, background if preprocess_on_device else None)
             tokens.append(t)
             responses.append(r)
             batch.clear()
             if on_clips:
                 on_clips(len(records), expected)
 
-    for item in prefetch(_prepared(path, background, config, observers), config.prefetch):
+    stream = _prepared(path, background, config, observers, raw=preprocess_on_device)
+    for item in prefetch(stream, config.prefetch):
         if isinstance(item, StreamStats):
             stats = item
             break
@@ -220,6 +227,7 @@ def extract_one(
     observers: Sequence[FrameObserver] = (),
     save_extras: ExtrasSink | None = None,
     on_clips: ClipsFn | None = None,
+    preprocess_on_device: bool = False,
 ) -> VideoResult:
     """Lock, re-check, extract and write one video; never raises for a bad video.
 
@@ -253,6 +261,7 @@ def extract_one(
                     background_device=background_device,
                     observers=observers,
                     on_clips=on_clips,
+                    preprocess_on_device=preprocess_on_device,
                 )
                 if output.extras and save_extras is not None:
                     save_extras(job, paths.features_dir, output.extras)  # before the token file

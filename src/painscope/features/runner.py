@@ -148,6 +148,7 @@ def run_serial(
     progress: ExtractProgress | None = None,
     observers: ObserverFactory | None = None,
     save_extras: ExtrasSink | None = None,
+    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Every job in this process, one after another, with one loaded backbone."""
     from painscope.features.extractor import Extractor
@@ -172,6 +173,7 @@ def run_serial(
             observers=observers(job) if observers else (),
             save_extras=save_extras,
             on_clips=on_clips,
+            preprocess_on_device=device_preprocess,
         )
         results.append(result)
         if progress:
@@ -189,6 +191,7 @@ def extract(
     ray: str | None = None,
     observers: ObserverFactory | None = None,
     save_extras: ExtrasSink | None = None,
+    device_preprocess: bool = False,
 ) -> ExtractSummary:
     """Extract token maps for every video in a project's manifest.
 
@@ -203,6 +206,8 @@ def extract(
     ray : run on Ray: ``"local"`` (start one here), ``"auto"`` or a cluster address
     observers : per-video factory of frame observers (see :class:`FrameObserver`)
     save_extras : where the observers' arrays go (called before the token file is written)
+    device_preprocess : remove the background and resize on the backbone's device (the GPU
+        option: raw uint8 frames travel instead of compact clips; see docs/design.md)
 
     Returns
     -------
@@ -239,7 +244,12 @@ def extract(
             todo.append(job)
     if todo:
         n_workers = effective_workers(config, len(todo))
-        kwargs = dict(progress=progress, observers=observers, save_extras=save_extras)
+        kwargs = dict(
+            progress=progress,
+            observers=observers,
+            save_extras=save_extras,
+            device_preprocess=device_preprocess,
+        )
         if ray is not None:
             from painscope.distributed.ray_extract import run_ray
 
