@@ -217,3 +217,32 @@ def test_device_preprocess_extraction_on_cpu_matches(tmp_path, tiny_config):
     torch.manual_seed(0)
     two = read_features(extract(project, config, device_preprocess=True).results[0].output)
     assert np.abs(two.tokens.astype(np.float32) - one.tokens).max() == 0.0
+
+
+class DieOnFrame:
+    """An observer that kills its worker process at the 5th frame (like the OOM killer)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def push(self, frame) -> None:  # type: ignore[no-untyped-def]
+        self.n += 1
+        if self.n == 5:
+            os._exit(9)
+
+    def finish(self, records):  # type: ignore[no-untyped-def]
+        return {}
+
+
+def test_a_worker_that_dies_fails_its_video_and_the_others_finish(tmp_path, tiny_config):
+    videos = {f"v{i}.mkv": blob_frames(16, 16, 32, seed=i)[0] for i in range(3)}
+    project = make_project(tmp_path, videos)
+    config = dataclasses.replace(tiny_config, workers=2)
+
+    def observers(job):  # type: ignore[no-untyped-def]
+        return [DieOnFrame()] if job.video_id == "videos__v1" else []
+
+    summary = extract(project, config, observers=observers)
+    status = {r.video_id: r.status for r in summary.results}
+    assert status == {"videos__v0": "done", "videos__v1": "failed", "videos__v2": "done"}
+    assert "worker process died (exit code 9" in summary.results[1].reason

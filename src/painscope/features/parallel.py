@@ -18,6 +18,7 @@ dies (killed, out of memory) fails its current video and the others go on.
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -164,26 +165,33 @@ def run_parallel(
         if progress:
             progress.video_finished(result)
 
+    def reap() -> None:
+        """Workers that died (killed, out of memory): fail the video each was on."""
+        for wid in sorted(alive):
+            if procs[wid].is_alive() or procs[wid].exitcode == 0:
+                continue  # a clean exit's messages are still in the queue
+            alive.discard(wid)
+            if wid in current:
+                job = current.pop(wid)
+                finished(
+                    VideoResult(
+                        job.video_id,
+                        job.video,
+                        VideoStatus.FAILED,
+                        f"its worker process died (exit code {procs[wid].exitcode}; killed or "
+                        "out of memory?) — fix: lower extract.workers, or run it again",
+                    )
+                )
+
+    last_reap = time.monotonic()
     try:
         while alive:
+            if time.monotonic() - last_reap > POLL_S:
+                reap()
+                last_reap = time.monotonic()
             try:
                 kind, wid, payload = to_main.get(timeout=POLL_S)
             except queue.Empty:
-                for wid in sorted(alive):
-                    if not procs[wid].is_alive():
-                        alive.discard(wid)
-                        if wid in current:
-                            job = current.pop(wid)
-                            code = procs[wid].exitcode
-                            finished(
-                                VideoResult(
-                                    job.video_id,
-                                    job.video,
-                                    VideoStatus.FAILED,
-                                    f"its worker process died (exit code {code}; killed or out "
-                                    "of memory?) — fix: lower extract.workers, or run it again",
-                                )
-                            )
                 continue
             if kind == "batch":
                 try:
