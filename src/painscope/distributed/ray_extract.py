@@ -16,12 +16,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from painscope.config import ExtractConfig
+from painscope.config import ExtractConfig, to_dict
 from painscope.errors import PainscopeError
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
 from painscope.features.parallel import BackboneInfo
@@ -101,6 +102,21 @@ def video_task(
     )
 
 
+_ACTORS: dict[tuple[str, str], list[Any]] = {}
+
+
+def _start_actors(ray: Any, config: ExtractConfig) -> list[Any]:
+    """One backbone actor per GPU of the cluster, or one CPU actor; ``num_cpus=0`` each."""
+    n_gpus = int(ray.cluster_resources().get("GPU", 0))
+    actor_class = ray.remote(BackboneActor)
+    if n_gpus and config.device != "cpu":
+        gpu_config = dataclasses.replace(config, device="cuda")
+        return [
+            actor_class.options(num_gpus=1, num_cpus=0).remote(gpu_config) for _ in range(n_gpus)
+        ]
+    return [actor_class.options(num_cpus=0).remote(dataclasses.replace(config, device="cpu"))]
+
+
 def run_ray(
     todo: Sequence[VideoJob],
     config: ExtractConfig,
@@ -120,17 +136,13 @@ def run_ray(
         ray.init(address=None if address == "local" else address, include_dashboard=False)
         started_here = True
     try:
-        n_gpus = int(ray.cluster_resources().get("GPU", 0))
-        actor_class = ray.remote(BackboneActor)
-        if n_gpus and config.device != "cpu":
-            gpu_config = dataclasses.replace(config, device="cuda")
-            actors = [
-                actor_class.options(num_gpus=1, num_cpus=0).remote(gpu_config)
-                for _ in range(n_gpus)
-            ]
-        else:
-            cpu_config = dataclasses.replace(config, device="cpu")
-            actors = [actor_class.options(num_cpus=0).remote(cpu_config)]
+        # a cluster this call did not start outlives it: keep its actors for the next call
+        key = (ray.get_runtime_context().get_job_id(), json.dumps(to_dict(config), default=str))
+        actors = _ACTORS.get(key) if not started_here else None
+        if actors is None:
+            actors = _start_actors(ray, config)
+            if not started_here:
+                _ACTORS[key] = actors
         info: BackboneInfo = ray.get(actors[0].info.remote())
         write_run_config(paths.features_dir, config, info.weights)
         task = ray.remote(num_cpus=1, max_retries=0)(video_task)
@@ -157,8 +169,6 @@ def run_ray(
                 results.append(result)
                 if progress:
                     progress.video_finished(result)
-        for actor in actors:
-            ray.kill(actor)
         return results, info.weights
     finally:
         if started_here:
