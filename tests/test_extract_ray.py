@@ -63,3 +63,21 @@ def test_ray_shards_cover_the_manifest_once(local_ray, tmp_path, fixed_weights):
     ids = [r.video_id for r in first.results] + [r.video_id for r in second.results]
     assert sorted(ids) == ["videos__v0", "videos__v1", "videos__v2"]
     assert all(r.status == "done" for r in first.results + second.results)
+
+
+def test_cli_ray_prints_the_same_summary_and_exit_status(local_ray, tmp_path):
+    from typer.testing import CliRunner
+
+    from painscope.cli import app
+
+    frames, _ = blob_frames(12, 16, 32)
+    project = make_project(tmp_path, {"a.mkv": frames})
+    (project / "painscope.yaml").write_text(
+        "extract:\n  backbone: tiny\n  weights: none\n  frames_per_clip: 4\n"
+        "  clip_seconds: 0.5\n  input_size: 64\n"
+    )
+    with open(project / "manifest.csv", "a") as handle:
+        handle.write("videos/missing.mkv,m5,SNI,D3,,bottom\n")
+    result = CliRunner().invoke(app, ["extract", str(project), "--ray", "local"])
+    assert result.exit_code == 1, result.output
+    assert "done: 1" in result.output and "failed: 1" in result.output
