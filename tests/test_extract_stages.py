@@ -246,3 +246,34 @@ def test_a_worker_that_dies_fails_its_video_and_the_others_finish(tmp_path, tiny
     status = {r.video_id: r.status for r in summary.results}
     assert status == {"videos__v0": "done", "videos__v1": "failed", "videos__v2": "done"}
     assert "worker process died (exit code 9" in summary.results[1].reason
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_parallel_run_leaves_no_worker_and_the_next_run_finishes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    frames, _ = blob_frames(400, 64, 128)
+    project = make_project(tmp_path, {f"v{i}.mkv": frames for i in range(4)})
+    (project / "painscope.yaml").write_text(
+        "extract:\n  backbone: tiny\n  weights: none\n  frames_per_clip: 4\n"
+        "  clip_seconds: 0.5\n  input_size: 64\n  workers: 2\n"
+    )
+    cli = [sys.executable, "-c", "from painscope.cli import main; main()", "extract"]
+    run = subprocess.Popen([*cli, str(project)], stdout=subprocess.DEVNULL)
+    kids: list[str] = []
+    for _ in range(240):
+        time.sleep(0.5)
+        out = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True)
+        kids = out.stdout.split()
+        if len(kids) >= 2 and list(project.glob("cache/features/*/*.lock")):
+            break
+    assert len(kids) >= 2, "the workers never started"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    time.sleep(2)
+    assert not [k for k in kids if os.path.exists(f"/proc/{k}")]  # died with their parent
+    done = subprocess.run([*cli, str(project)], capture_output=True, text=True)
+    text = done.stdout + done.stderr
+    assert done.returncode == 0 and "busy: 0" in text and "failed: 0" in text, text

@@ -17,7 +17,10 @@ dies (killed, out of memory) fails its current video and the others go on.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,7 +74,19 @@ class RemoteBackbone:
         return answer  # type: ignore[no-any-return]
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker must not outlive the backbone process: its heartbeat would keep the lock of
+    its video fresh forever. Linux: the kernel sends SIGKILL when the parent dies."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _worker(
+    parent_pid: int,
     wid: int,
     tasks: Any,
     to_main: Any,
@@ -83,6 +98,7 @@ def _worker(
     save_extras: ExtrasSink | None,
     device_preprocess: bool,
 ) -> None:
+    _die_with_parent(parent_pid)
     torch.set_num_threads(1)  # resize in one thread; the processes are the parallelism
     backbone = RemoteBackbone(wid, to_main, reply, info)
     while (job := tasks.get()) is not None:
@@ -138,6 +154,7 @@ def run_parallel(
         ctx.Process(
             target=_worker,
             args=(
+                os.getpid(),
                 wid,
                 tasks,
                 to_main,
