@@ -183,11 +183,6 @@ def test_two_extracts_at_once_give_complete_identical_outputs(concurrent, clean)
     assert not list(_features_dir(root).glob("*.lock"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 16 item 5 (another helper): 'done' is not re-checked after taking the lock, "
-    "so a video finished by the other run meanwhile can be extracted again",
-)
 def test_two_extracts_at_once_do_every_video_exactly_once(concurrent):
     _, statuses = concurrent
     done = [sum(s[v] == "done" for s in statuses) for v in statuses[0]]

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from painscope.errors import VideoError
-from painscope.features.extract import Extractor
+from painscope.features.extractor import Extractor
+from painscope.features.jobs import VideoJob
+from painscope.features.pipeline import extract_video
 from painscope.io.prefetch import prefetch
 from videos import blob_frames, write_video
 
@@ -54,8 +56,9 @@ def test_tokens_with_and_without_the_decode_thread_are_identical(tmp_path, tiny_
     extractor = Extractor(dataclasses.replace(tiny_config, batch_size=2))  # one set of weights
     results = []
     for depth in (0, 3):
-        extractor.config = dataclasses.replace(extractor.config, prefetch=depth)
-        results.append(extractor.video_features(video, video_id="a"))
+        config = dataclasses.replace(extractor.config, prefetch=depth)
+        job = VideoJob("a", "a.mkv", video)
+        results.append(extract_video(job, config, extractor, key=extractor.key).features)
     assert np.array_equal(results[0].tokens, results[1].tokens)
     assert np.array_equal(results[0].response, results[1].response)
     assert results[0].meta["clip_frame_indices"] == results[1].meta["clip_frame_indices"]

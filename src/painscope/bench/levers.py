@@ -244,16 +244,19 @@ def peak_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+import torch
+from painscope.background.stage import compute_background
 from painscope.config import ExtractConfig
-from painscope.features.extract import Extractor
+from painscope.features.extractor import Extractor
 from painscope.io.video import probe
 
 video = Path(sys.argv[1])
 config = ExtractConfig(backbone="tiny", weights="none", device="cpu", prefetch=int(sys.argv[2]))
 extractor = Extractor(config)
 loaded = peak_kb()
-median, n = extractor.background(video, probe(video), "x", None, "v")
-print(json.dumps({"loaded_kb": loaded, "peak_kb": peak_kb(), "n_frames": n}))
+bg = compute_background(video, probe(video), device=torch.device("cpu"),
+                        prefetch_depth=2 * config.prefetch)
+print(json.dumps({"loaded_kb": loaded, "peak_kb": peak_kb(), "n_frames": bg.n_frames}))
 """
 
 

@@ -14,6 +14,7 @@ shorter one fewer.
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,3 +130,27 @@ class ClipSampler:
             return 0.0
         last = float(np.median(self._intervals)) if self._intervals else 0.0
         return self._prev.time_s + last
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """What a finished clip stream saw: decoded frames and seconds covered."""
+
+    n_frames: int
+    duration_s: float
+
+
+ClipStream = Generator[tuple[ClipRecord, list[np.ndarray]], None, StreamStats]
+
+
+def iter_clips(frames: Iterable[Frame], clip_seconds: float, frames_per_clip: int) -> ClipStream:
+    """Every complete clip of a frame stream, in order, as ``(ClipRecord, T frames)``.
+
+    The generator's return value (``stats = yield from iter_clips(...)``, or
+    ``StopIteration.value``) is the :class:`StreamStats` of the whole stream.
+    """
+    sampler = ClipSampler(clip_seconds, frames_per_clip)
+    for frame in frames:
+        yield from sampler.push(frame)
+    yield from sampler.finish()
+    return StreamStats(sampler.n_frames, sampler.duration_s())

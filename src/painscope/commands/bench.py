@@ -13,6 +13,7 @@ from painscope.cli import app, console, user_errors
 from painscope.cli_text import safe
 
 JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train")
+E2E = "e2e"  # on its own: `painscope bench e2e` (not part of the default set)
 
 
 @app.command("bench")
@@ -39,8 +40,20 @@ def bench_command(
     seconds: float = typer.Option(20.0, help="Length of the synthetic video."),
     e2e_backbone: str = typer.Option("tiny", help="Backbone for the end-to-end run."),
     out: Path = typer.Option(Path("bench.json"), help="Where to write the JSON results."),
+    video: Path | None = typer.Option(None, help="e2e: this video (default: a synthetic one)."),
+    workers: int = typer.Option(0, help="e2e: N workers to compare with 1 (0 = CPUs available)."),
+    n_videos: int = typer.Option(4, help="e2e: videos in the multi-video project."),
+    real_backbone: str = typer.Option("swin3d_t", help="e2e: real backbone ('' = skip it)."),
+    ray: bool = typer.Option(False, help="e2e: also extract on a local Ray cluster."),
 ) -> None:
-    """Measure extraction speed on this machine (CPU, and the GPU when present)."""
+    """Measure extraction speed on this machine (CPU, and the GPU when present).
+
+    ``painscope bench e2e`` runs one video through decode, background and whole extraction
+    (tiny and real backbone, 1 and N workers) and prints the ratios side by side.
+    """
+    if what and E2E in what:
+        _e2e(video, workers, n_videos, real_backbone, ray, width, height, seconds, out)
+        return
     import torch
 
     from painscope.bench.extract import (
@@ -128,6 +141,56 @@ def bench_command(
     console.print(table)
     out.write_text(json.dumps({"machine": info, "results": rows}, indent=1))
     console.print(f"results: {safe(out)}")
+
+
+def _e2e(
+    video: Path | None,
+    workers: int,
+    n_videos: int,
+    real_backbone: str,
+    ray: bool,
+    width: int,
+    height: int,
+    seconds: float,
+    out: Path,
+) -> None:
+    from painscope.bench.e2e import bench_e2e, markdown
+    from painscope.bench.extract import machine, synthetic_video
+    from painscope.features.runner import available_cpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if video is None:
+            console.print(f"writing a {seconds:g} s {width}x{height} H.264 test video ...")
+            video = synthetic_video(
+                Path(tmp) / "e2e.mp4", seconds=seconds, width=width, height=height
+            )
+        rows = bench_e2e(
+            video,
+            workers=workers or available_cpus(),
+            n_videos=n_videos,
+            real_backbone=real_backbone or None,
+            ray=ray,
+            say=console.print,
+        )
+    table = Table(title="painscope bench e2e (ratios to one pure gray decode pass per video)")
+    for column in ("stage", "variant", "wall s", "x decode", "vs 1 worker", "CPU-s", "peak MB"):
+        table.add_column(column)
+    for r in rows:
+        speedup = r.get("speedup_vs_1_worker")
+        table.add_row(
+            r["stage"],
+            r["variant"],
+            f"{r['seconds']:.2f}",
+            f"{r['x_decode']:.2f}",
+            f"{speedup:.2f}x" if speedup else "",
+            f"{r['cpu_s']:.1f}" if r.get("cpu_s") is not None else "",
+            f"{r.get('peak_main_mb', 0):.0f}"
+            + (f" / {r['peak_worker_mb']:.0f}" if r.get("peak_worker_mb") else ""),
+        )
+    console.print(table)
+    out.write_text(json.dumps({"machine": machine(), "results": rows}, indent=1))
+    console.print(markdown(rows))
+    console.print(f"results: {out}")
 
 
 @app.command("bench-sim")

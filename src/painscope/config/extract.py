@@ -103,6 +103,15 @@ class ExtractConfig:
         hash=False,
     )
 
+    workers: int = setting(
+        0,
+        "Processes that decode, compute the background, cut and prepare clips, each one whole\n"
+        "video at a time, while this process runs the backbone on their clips (0 = one per CPU\n"
+        "this process may use; 1 = everything in one process). Memory: about 1 GB per worker\n"
+        "at 1280 x 1024 (the exact median's histogram).",
+        hash=False,
+    )
+
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
             raise ConfigError(
@@ -128,6 +137,11 @@ class ExtractConfig:
             )
         if self.prefetch < 0:
             raise ConfigError(f"extract.prefetch must be >= 0, got {self.prefetch}")
+        if self.workers < 0:
+            raise ConfigError(
+                f"extract.workers must be >= 0, got {self.workers}",
+                fix="use 0 (one per CPU), 1 (no worker processes) or a number of processes",
+            )
         if self.batch_size < 1:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
         if not self.weights:

@@ -1,0 +1,113 @@
+"""The background stage of extraction: one decode pass → the exact per-pixel median.
+
+Contract: :func:`video_background` returns the (H, W) float32 median of the video's
+brightness, bit-for-bit ``np.median`` over every decoded frame, and caches it as
+``<cache_dir>/<video_id>.npz`` (exact, with the video's content hash and frame count) plus a
+rounded ``.png`` to look at. A cached file whose hash matches is reused. The accumulator is
+the numpy histogram on a CPU and the torch histogram on a CUDA device (the same exact result).
+:func:`check_complete` is the truncation check shared with the clip pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from painscope.background.median import MedianAccumulator
+from painscope.background.median_torch import TorchMedianAccumulator
+from painscope.errors import VideoError
+from painscope.io.atomic import atomic_path
+from painscope.io.prefetch import prefetch
+from painscope.io.video import VideoInfo, iter_frames
+
+
+@dataclass(frozen=True)
+class Background:
+    """A video's background: ``median`` (H, W) float32 in [0, 255] over ``n_frames`` frames."""
+
+    median: np.ndarray
+    n_frames: int
+
+
+def make_accumulator(
+    shape: tuple[int, int], *, expected_frames: int, device: torch.device
+) -> MedianAccumulator | TorchMedianAccumulator:
+    """The exact median's histogram: on the GPU when extracting on CUDA, numpy otherwise."""
+    if device.type == "cuda":
+        return TorchMedianAccumulator(shape, device=device)
+    return MedianAccumulator(shape, expected_frames=expected_frames)
+
+
+def compute_background(
+    path: Path, info: VideoInfo, *, device: torch.device, prefetch_depth: int = 8
+) -> Background:
+    """One gray decode pass of ``path`` → its exact median. Raises :class:`VideoError`."""
+    acc: MedianAccumulator | TorchMedianAccumulator | None = None
+    n, last_s = 0, 0.0
+    for frame in prefetch(iter_frames(path, color="gray"), prefetch_depth):
+        if acc is None:
+            acc = make_accumulator(
+                frame.image.shape[:2], expected_frames=info.n_frames, device=device
+            )
+        acc.update(frame.image)
+        n, last_s = n + 1, frame.time_s
+    assert acc is not None  # iter_frames raises when there is no frame
+    check_complete(path, info, n, last_s + (1.0 / info.fps if info.fps > 0 else 0.0))
+    return Background(acc.median(), n)
+
+
+def video_background(
+    path: Path,
+    info: VideoInfo,
+    video_hash: str,
+    *,
+    cache_dir: Path | None,
+    video_id: str,
+    device: torch.device,
+    prefetch_depth: int = 8,
+) -> Background:
+    """The cached background of ``path`` if its content hash matches, else compute and cache."""
+    cached = Path(cache_dir) / f"{video_id}.npz" if cache_dir else None
+    if cached is not None and cached.exists():
+        with contextlib.suppress(Exception), np.load(cached) as data:
+            if str(data["video_hash"]) == video_hash:
+                return Background(data["median"].astype(np.float32), int(data["n_frames"]))
+    background = compute_background(path, info, device=device, prefetch_depth=prefetch_depth)
+    if cached is not None:
+        write_background(cached, background, video_hash)
+    return background
+
+
+def write_background(cached: Path, background: Background, video_hash: str) -> None:
+    """``.npz`` (exact) and ``.png`` (rounded) beside each other, each written atomically."""
+    from PIL import Image
+
+    with atomic_path(cached) as tmp, open(tmp, "wb") as handle:
+        np.savez(
+            handle, median=background.median, video_hash=video_hash, n_frames=background.n_frames
+        )
+    png = np.clip(np.floor(background.median + 0.5), 0, 255).astype(np.uint8)
+    with atomic_path(cached.with_suffix(".png")) as tmp:
+        Image.fromarray(png).save(tmp, format="PNG")
+
+
+def check_complete(path: Path, info: VideoInfo, decoded: int, decoded_s: float) -> None:
+    """A video that decodes to fewer frames (or seconds) than its container declares is
+    truncated or damaged: raise :class:`VideoError`."""
+    short_frames = info.n_frames > 0 and decoded < info.n_frames - max(2, info.n_frames // 100)
+    short_time = info.duration_s > 0 and decoded_s < info.duration_s - max(
+        0.5, info.duration_s / 50
+    )
+    if short_frames or short_time:
+        declared = f"{info.n_frames} frames" if short_frames else f"{info.duration_s:.1f} s"
+        got = f"{decoded} frames" if short_frames else f"{decoded_s:.1f} s"
+        raise VideoError(
+            path,
+            f"truncated or damaged: decoded {got} of the {declared} the file declares",
+            fix="copy the file again from the recording machine, or re-encode what is left with "
+            "`ffmpeg -i IN -c:v libx264 -crf 18 OUT.mp4`",
+        )

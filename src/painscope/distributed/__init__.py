@@ -1,0 +1,1 @@
+"""Scale-out executors (optional extras): Ray extraction."""

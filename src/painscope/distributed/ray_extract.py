@@ -1,0 +1,175 @@
+"""``painscope extract PROJECT --ray ADDRESS``: the per-video work as Ray tasks and actors.
+
+* One **CPU task per video** (``num_cpus=1``) runs the same
+  :func:`~painscope.features.pipeline.extract_one` as a serial run — lock, re-check, decode,
+  background, clip pass, frame observers, atomic writes into the shared project folder. It
+  receives a :class:`~painscope.features.jobs.VideoJob` (paths and strings), never decoded
+  frames; only its compact clip batches (B, C, T, h, w) float32 go to the backbone.
+* One **backbone actor per GPU** (``num_gpus=1, num_cpus=0``), or one CPU actor
+  (``num_cpus=0``) on a cluster without GPUs, builds the model *inside* the actor (never on
+  the driver) and runs the batches. ``num_cpus=0`` keeps the actors from holding CPUs that
+  the video tasks need, so neither side is left pending.
+* The driver collects the results as they finish (``ray.wait``); a task that raised or whose
+  worker died is reported as that video's failure and the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from painscope.config import ExtractConfig, to_dict
+from painscope.errors import PainscopeError
+from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
+from painscope.features.parallel import BackboneInfo
+from painscope.features.pipeline import ExtrasSink, RunPaths, extract_one
+from painscope.features.runner import ObserverFactory, write_run_config
+from painscope.features.weights import WeightsInfo
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise PainscopeError(
+            "--ray needs the ray package", fix="pip install 'painscope[ray]'"
+        ) from None
+    return ray
+
+
+class BackboneActor:
+    """Owns one loaded backbone (built in the actor's own process)."""
+
+    def __init__(self, config: ExtractConfig) -> None:
+        from painscope.features.extractor import Extractor
+
+        self.extractor = Extractor(config)
+
+    def info(self) -> BackboneInfo:
+        e = self.extractor
+        return BackboneInfo(e.weights, e.device_label, e.precision_label)
+
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.extractor.run_batch(clips, background)
+
+
+class ActorBackbone:
+    """A :class:`~painscope.features.extractor.Backbone` that runs batches on an actor."""
+
+    def __init__(self, actor: Any, info: BackboneInfo) -> None:
+        self.actor = actor
+        self.weights = info.weights
+        self.device_label = info.device_label
+        self.precision_label = info.precision_label
+
+    def run_batch(
+        self, clips: np.ndarray, background: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        import ray
+
+        return ray.get(self.actor.run_batch.remote(clips, background))  # type: ignore[no-any-return]
+
+
+def video_task(
+    job: VideoJob,
+    config: ExtractConfig,
+    paths: RunPaths,
+    info: BackboneInfo,
+    actor: Any,
+    observers: ObserverFactory | None,
+    save_extras: ExtrasSink | None,
+    device_preprocess: bool = False,
+) -> VideoResult:
+    """One video on a Ray worker (CPU): the serial pipeline with the actor's backbone."""
+    import torch
+
+    torch.set_num_threads(1)
+    return extract_one(
+        job,
+        config,
+        ActorBackbone(actor, info),
+        paths,
+        background_device=torch.device("cpu"),
+        observers=observers(job) if observers else (),
+        save_extras=save_extras,
+        preprocess_on_device=device_preprocess,
+    )
+
+
+_ACTORS: dict[tuple[str, str], list[Any]] = {}
+
+
+def _start_actors(ray: Any, config: ExtractConfig) -> list[Any]:
+    """One backbone actor per GPU of the cluster, or one CPU actor; ``num_cpus=0`` each."""
+    n_gpus = int(ray.cluster_resources().get("GPU", 0))
+    actor_class = ray.remote(BackboneActor)
+    if n_gpus and config.device != "cpu":
+        gpu_config = dataclasses.replace(config, device="cuda")
+        return [
+            actor_class.options(num_gpus=1, num_cpus=0).remote(gpu_config) for _ in range(n_gpus)
+        ]
+    return [actor_class.options(num_cpus=0).remote(dataclasses.replace(config, device="cpu"))]
+
+
+def run_ray(
+    todo: Sequence[VideoJob],
+    config: ExtractConfig,
+    paths: RunPaths,
+    *,
+    address: str,
+    progress: ExtractProgress | None = None,
+    observers: ObserverFactory | None = None,
+    save_extras: ExtrasSink | None = None,
+    device_preprocess: bool = False,
+) -> tuple[list[VideoResult], WeightsInfo]:
+    """Extract ``todo`` on Ray: ``address`` = ``local`` (start a cluster here; an already
+    initialised one is used as it is), ``auto`` or ``HOST:PORT``."""
+    ray = _import_ray()
+    started_here = False
+    if not ray.is_initialized():
+        ray.init(address=None if address == "local" else address, include_dashboard=False)
+        started_here = True
+    try:
+        # a cluster this call did not start outlives it: keep its actors for the next call
+        key = (ray.get_runtime_context().get_job_id(), json.dumps(to_dict(config), default=str))
+        actors = _ACTORS.get(key) if not started_here else None
+        if actors is None:
+            actors = _start_actors(ray, config)
+            if not started_here:
+                _ACTORS[key] = actors
+        info: BackboneInfo = ray.get(actors[0].info.remote())
+        write_run_config(paths.features_dir, config, info.weights)
+        task = ray.remote(num_cpus=1, max_retries=0)(video_task)
+        pending = {
+            task.remote(
+                job, config, paths, info, actors[i % len(actors)], observers, save_extras
+            ): job
+            for i, job in enumerate(todo)
+        }
+        results = []
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                job = pending.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except Exception as err:  # the task raised, or its worker died
+                    result = VideoResult(
+                        job.video_id,
+                        job.video,
+                        VideoStatus.FAILED,
+                        f"Ray task failed: {type(err).__name__}: {str(err)[:300]}",
+                    )
+                results.append(result)
+                if progress:
+                    progress.video_finished(result)
+        return results, info.weights
+    finally:
+        if started_here:
+            ray.shutdown()
