@@ -25,7 +25,7 @@ def local_ray():
 def test_ray_cv_equals_serial(tmp_path, local_ray):
     import torch
 
-    from painscope.train.parallel import ray_map_jobs
+    from painscope.distributed.ray_cv import ray_map_jobs
 
     torch.set_num_threads(1)  # the tasks' thread count (one CPU each)
     project = make_token_project(tmp_path, np.random.default_rng(0), per_class=8)

@@ -109,7 +109,7 @@ def cv_command(
     if ray:
         import functools
 
-        from painscope.train.parallel import ray_map_jobs
+        from painscope.distributed.ray_cv import ray_map_jobs
 
         map_jobs = functools.partial(ray_map_jobs, address=ray)  # type: ignore[assignment]
     run = run_cv(

@@ -1,1 +1,1 @@
-"""Scale-out executors (optional extras): Ray extraction."""
+"""Scale-out executors (optional extra `painscope[ray]`): Ray extraction and Ray cross-validation."""

@@ -23,22 +23,12 @@ from typing import Any
 import numpy as np
 
 from painscope.config import ExtractConfig, to_dict
-from painscope.errors import PainscopeError
+from painscope.distributed.ray_runtime import connect
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
 from painscope.features.parallel import BackboneInfo
 from painscope.features.pipeline import ExtrasSink, RunPaths, extract_one
 from painscope.features.runner import ObserverFactory, write_run_config
 from painscope.features.weights import WeightsInfo
-
-
-def _import_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise PainscopeError(
-            "--ray needs the ray package", fix="pip install 'painscope[ray]'"
-        ) from None
-    return ray
 
 
 class BackboneActor:
@@ -130,11 +120,7 @@ def run_ray(
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` on Ray: ``address`` = ``local`` (start a cluster here; an already
     initialised one is used as it is), ``auto`` or ``HOST:PORT``."""
-    ray = _import_ray()
-    started_here = False
-    if not ray.is_initialized():
-        ray.init(address=None if address == "local" else address, include_dashboard=False)
-        started_here = True
+    ray, started_here = connect(address)
     try:
         # a cluster this call did not start outlives it: keep its actors for the next call
         key = (ray.get_runtime_context().get_job_id(), json.dumps(to_dict(config), default=str))

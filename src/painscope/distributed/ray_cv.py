@@ -23,49 +23,13 @@ Ray's known pitfalls, and what is done about them:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from painscope.distributed.ray_runtime import connect
 from painscope.errors import PainscopeError
 
 J = TypeVar("J")
 R = TypeVar("R")
-
-
-def require_ray() -> Any:
-    """The ``ray`` module, or a clear error saying how to install it."""
-    try:
-        import ray
-    except ImportError:
-        raise PainscopeError(
-            "--ray needs the ray package, which is not installed",
-            fix="pip install 'painscope[ray]'  (or pip install 'ray>=2.9')",
-        ) from None
-    return ray
-
-
-def connect(address: str | None = None, *, num_cpus: int | None = None) -> Any:
-    """Join a running Ray cluster (``auto`` or ``HOST:PORT``) or start a local one.
-
-    ``local`` (or None) starts a local cluster with ``num_cpus`` CPUs (default: all).
-    Already connected: nothing happens.
-    """
-    ray = require_ray()
-    if ray.is_initialized():
-        return ray
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-    if address and address != "local":
-        kwargs["address"] = address
-    elif num_cpus is not None:
-        kwargs["num_cpus"] = num_cpus
-    try:
-        ray.init(**kwargs)
-    except ConnectionError as err:
-        raise PainscopeError(
-            f"cannot reach the Ray cluster at {address!r} ({err})",
-            fix="start it with `ray start --head` (see docs/cluster.md), or drop the address "
-            "to start a local one",
-        ) from None
-    return ray
 
 
 def ray_map_jobs(
@@ -89,7 +53,7 @@ def ray_map_jobs(
     cpus_per_job : CPUs each task reserves (and torch threads it uses)
     gpus_per_job : GPU share per task; default 0.25 when the cluster has GPUs, else 0
     """
-    ray = connect(address)
+    ray, started_here = connect(address)
     if gpus_per_job is None:
         gpus_per_job = 0.25 if ray.cluster_resources().get("GPU", 0) > 0 else 0.0
     task = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)(_call)
@@ -107,6 +71,8 @@ def ray_map_jobs(
     finally:
         for ref in refs:  # a failed or abandoned run leaves no tasks behind
             ray.cancel(ref)
+        if started_here:
+            ray.shutdown()
 
 
 def _call(fn: Callable[[J], R], job: J, threads: int) -> R:
