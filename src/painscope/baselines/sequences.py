@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -196,6 +197,14 @@ class PoseMotifSource:
         return feats
 
     # --- the protocol ------------------------------------------------------------------------
+
+    #: one motif histogram per clip
+    tokens_per_clip = 1
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """How the source was set up (a fitted motif model is not rebuilt from it)."""
+        return {"kind": "pose", "name": self.name, "clip_seconds": self.clip_seconds}
 
     def fit(self, train_entries: Sequence[VideoEntry]) -> None:
         """Learn motifs from the training videos only (scaler, UMAP, HDBSCAN, forest)."""

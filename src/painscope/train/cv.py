@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from painscope.baselines.logistic import logreg_baseline as tuned_logreg_baseline
 from painscope.config.train import TrainConfig
 from painscope.evaluate.metrics import classification_metrics, qwk_table
 from painscope.evaluate.splits import make_folds, round_roles
@@ -147,7 +148,7 @@ def run_cv(
                 r: load_sequences(source, [entries[j] for j in idx[r]])
                 for r in ("train", "val", "test")
             }
-            tpc = int(getattr(source, "tokens_per_clip", 1))
+            tpc = int(source.tokens_per_clip)
             test_entries = [entries[j] for j in idx["test"]]
             for scheme in schemes:
                 y_all, classes = labels[scheme]
@@ -180,8 +181,8 @@ def run_cv(
                     fold=i,
                     classes=list(classes),
                     label_map=cls_index,
-                    feature_key=str(getattr(source, "spec", {}).get("feature_key", "")),
-                    source=dict(getattr(source, "spec", {"name": method})),
+                    feature_key=str(source.spec.get("feature_key", "")),
+                    source=dict(source.spec),
                     tokens_per_clip=tpc,
                     n_clips=config.n_clips,
                     train_config=_plain(config),
@@ -205,7 +206,7 @@ def run_cv(
                             clip_relevance(result.model, s, tpc, config.n_clips),
                         )
                 if config.baseline:
-                    probs_lr = logreg_baseline(
+                    probs_lr = tuned_logreg_baseline(
                         seqs["train"], y["train"], seqs["test"], len(classes), config.seed
                     )
                     rows += prediction_rows(
