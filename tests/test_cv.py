@@ -34,6 +34,11 @@ class SpySource:
     """Mean tokens, recording what ``fit`` was shown (must be training videos only)."""
 
     name = "spy"
+    tokens_per_clip = 1
+
+    @property
+    def spec(self) -> dict[str, str]:
+        return {"kind": "spy", "name": self.name}
 
     def __init__(self, folder: Path) -> None:
         self.inner = TokenStoreSource(folder, "mean")
