@@ -59,7 +59,7 @@ def test_balanced_auto_and_early_stopping() -> None:
 def test_logistic_baseline_recovers_log_fraction_signal() -> None:
     rng = np.random.default_rng(1)
     seqs, y = [], []
-    for i in range(40):
+    for i in range(24):
         label = i % 2
         p = np.array([0.5, 0.3, 0.2]) if label == 0 else np.array([0.4, 0.3, 0.3])
         windows = rng.multinomial(30, p, size=50) / 30.0  # (50, 3) fractions
@@ -68,9 +68,10 @@ def test_logistic_baseline_recovers_log_fraction_signal() -> None:
     y_arr = np.array(y)
     assert row_kind(seqs) == "compositional"
     assert session_stats(seqs[:2], "compositional", 1e-3).shape == (2, 6)
-    probs = logreg_baseline(seqs[:30], y_arr[:30], seqs[30:], 3, seed=0)
-    assert probs.shape == (10, 3) and np.allclose(probs.sum(1), 1.0) and probs[:, 2].max() == 0
-    assert (probs.argmax(1) == y_arr[30:]).mean() >= 0.9
+    assert row_kind([s * 30 for s in seqs]) == "nonnegative"
+    probs = logreg_baseline(seqs[:16], y_arr[:16], seqs[16:], 3, seed=0)
+    assert probs.shape == (8, 3) and np.allclose(probs.sum(1), 1.0) and probs[:, 2].max() == 0
+    assert (probs.argmax(1) == y_arr[16:]).mean() >= 0.85
     general = [s - 0.5 for s in seqs]
     assert row_kind(general) == "general"
     one_class = logreg_baseline(seqs[:4], np.zeros(4, dtype=int), seqs[4:6], 2, seed=0)

@@ -87,7 +87,12 @@ class TrainConfig:
         "balanced when the largest training class is >= 1.5 x the smallest. With balanced\n"
         "weights the kept epoch is the one with the best validation balanced accuracy.",
     )
-    lr: float = setting(1e-3, "AdamW learning rate (all parameters).")
+    lr: float | Literal["auto"] = setting(
+        "auto",
+        "AdamW learning rate (all parameters). auto = 1e-3 x 1024 / d_model, at most 1e-2\n"
+        "(the paper's 1e-3 for its d_model 1024; small models get few steps on small\n"
+        "cohorts and learn too slowly at 1e-3). The paper: 0.001.",
+    )
     weight_decay: float = setting(
         0.01, "AdamW weight decay (S4's A, P, B and log_dt always get 0, see SPEC §3)."
     )
@@ -152,7 +157,7 @@ class TrainConfig:
             (self.early_stopping >= 0, "train.early_stopping must be >= 0"),
             (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
             (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
-            (self.lr > 0, f"train.lr must be > 0, got {self.lr}"),
+            (self.lr == "auto" or self.lr > 0, f"train.lr must be > 0 or auto, got {self.lr}"),
             (self.weight_decay >= 0, f"train.weight_decay must be >= 0, got {self.weight_decay}"),
             (self.batch_size >= 1, f"train.batch_size must be >= 1, got {self.batch_size}"),
             (self.epochs >= 1, f"train.epochs must be >= 1, got {self.epochs}"),

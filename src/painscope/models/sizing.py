@@ -10,7 +10,9 @@ scales the width with the input and caps it by the cohort:
 (fewer when ``n_clips`` is too short); ``d_state = clip(d_model / 4, 16, 64)``.
 
 So Swin tokens (1024 wide) of ≥ 256 training videos get the paper's 1024 / 3 / 64;
-6 features of 20 training videos get 32 / 2 / 16.
+6 features of 20 training videos get 32 / 2 / 16. ``lr: auto`` scales the paper's
+1e-3 by 1024 / d_model (at most 1e-2): a small model on a small cohort gets only a few
+optimiser steps per epoch.
 """
 
 from __future__ import annotations
@@ -53,3 +55,10 @@ def auto_sizes(
         d_state = min(max(d_model // 4, 16), 64)
         d_state += d_state % 2
     return d_model, int(n_layers), int(d_state)
+
+
+def auto_lr(lr: float | str, d_model: int) -> float:
+    """``lr: auto`` = 1e-3 · 1024 / d_model, at most 1e-2 (the paper's 1e-3 at width 1024)."""
+    if lr != "auto":
+        return float(lr)
+    return min(1e-2, 1e-3 * 1024 / max(d_model, 1))

@@ -167,7 +167,9 @@ def fit(
     if config.standardize:
         set_standardization(model, train_seqs)
     model = model.to(device)
-    optimizer = make_optimizer(model, config.lr, config.weight_decay)
+    from painscope.models.sizing import auto_lr
+
+    optimizer = make_optimizer(model, auto_lr(config.lr, model.config.d_model), config.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
     )
