@@ -34,6 +34,11 @@ class SpySource:
     """Mean tokens, recording what ``fit`` was shown (must be training videos only)."""
 
     name = "spy"
+    tokens_per_clip = 1
+
+    @property
+    def spec(self) -> dict[str, str]:
+        return {"kind": "spy", "name": self.name}
 
     def __init__(self, folder: Path) -> None:
         self.inner = TokenStoreSource(folder, "mean")
@@ -197,3 +202,27 @@ def test_train_one_model_then_predict(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     preds = pd.read_csv(next((project.root / "runs").glob("*_predict")) / "predictions.csv")
     assert len(preds) == 24 and set(preds["method"]) == {"pooled"}
+
+
+def test_features_only_manifest_runs_cv_predict_and_drugtest(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    lines = ["mouse_id,condition,timepoint,group,features"]
+    days = ("D0", "D3", "D7")
+    for i in range(30):
+        c, group = i % 3, ("GBA" if i >= 24 else "")
+        arr = rng.normal(size=(12, 3)).astype(np.float32)
+        arr[:, c] += 2.0
+        (tmp_path / "feats").mkdir(exist_ok=True)
+        np.save(tmp_path / "feats" / f"s{i}.npy", arr)
+        lines.append(f"m{i},SNI,{days[c]},{group},feats/s{i}.npy")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "painscope.yaml").write_text("")
+    config = TrainConfig(
+        **{**TINY, "scheme": "15class", "epochs": 3, "relevance": False, "baseline": False}
+    )
+    run = run_cv(tmp_path, config, progress=False)
+    assert set(pd.read_csv(run / "folds.csv")["video_id"]) == {f"s{i}" for i in range(24)}
+    out = run_predict(run, tmp_path)
+    assert len(pd.read_csv(out / "predictions.csv")) >= 24
+    drug = run_drugtest(run, tmp_path)
+    assert (drug / "metrics.json").exists()

@@ -109,3 +109,27 @@ def test_init_keeps_existing_files(tmp_path):
     (tmp_path / "manifest.csv").write_text("mine")
     init_project(tmp_path)
     assert (tmp_path / "manifest.csv").read_text() == "mine"
+
+
+def test_features_only_manifest_needs_no_video_column(project):
+    path = write(
+        project,
+        "mouse_id,condition,timepoint,features\n"
+        "m1,SNI,D3,feats/m1_d3.npy\n"
+        "m2,control,D0,other/m2_d0.csv\n",
+    )
+    m = read_manifest(path)
+    assert [e.video_id for e in m] == ["m1_d3", "m2_d0"]
+    assert m.entries[0].path == project / "feats/m1_d3.npy"
+    path = write(
+        project,
+        "video,mouse_id,condition,timepoint,features\n"
+        ",m1,SNI,D3,feats/m1.npy\n"
+        ",m2,SNI,D3,\n"
+        ",m3,SNI,D3,elsewhere/m1.npy\n",
+    )
+    with pytest.raises(ManifestError) as err:
+        read_manifest(path)
+    text = str(err.value)
+    assert "row 3, column 'video': empty" in text
+    assert "row 4, column 'features'" in text and "clashes with row 2" in text

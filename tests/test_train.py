@@ -159,7 +159,7 @@ def test_checkpoint_is_one_dict_loaded_with_weights_only(tmp_path: Path) -> None
 def test_train_config_is_a_project_section_with_paper_defaults() -> None:
     cfg = ProjectConfig().train
     assert (cfg.lr, cfg.weight_decay, cfg.batch_size, cfg.d_model, cfg.epochs) == (
-        1e-3, 0.01, 16, 1024, 200,
+        "auto", 0.01, 16, "auto", 200,
     )  # fmt: skip
     assert (cfg.dropout, cfg.plateau_factor, cfg.plateau_patience, cfg.n_folds) == (0.2, 0.2, 10, 8)
     assert "train:" in config_template() and "group_by" in config_template()

@@ -7,7 +7,10 @@ Columns (``video`` and ``mouse_id`` required; the others may be empty)::
     videos/m01_sni_d3.mp4,m01,SNI,D3,,bottom
     videos/m07_sni_gba.mp4,m07,SNI,D7,GBA,bottom
 
-``video`` is a path relative to the project folder (or absolute). Extra columns
+``video`` is a path relative to the project folder (or absolute). A project that
+brings its own sequences may leave ``video`` out (or empty) when a row names a
+``features`` file: the row's video id is then that file's stem and ``video`` holds
+the features path (for messages). Extra columns
 are kept: ``features`` (a per-video array file, see the train stage), ``pose``
 (a pose file), or any column to use as a custom label scheme.
 
@@ -130,6 +133,12 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
+def _features_only_id(features: str) -> str:
+    """Id of a row without a video: its features file's stem, made file-name safe."""
+    stem = Path(features).stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "video"
+
+
 def read_manifest(
     path: Path | str, project_dir: Path | None = None, *, check_files: bool = True
 ) -> Manifest:
@@ -173,6 +182,8 @@ def read_manifest(
             path, [f"column(s) {', '.join(clashes)} appear twice (headers ignore case)"]
         )
     table = drop_empty_rows(table)
+    if "video" not in table.columns and "features" in table.columns:
+        table["video"] = ""  # bring-your-own sequences without videos
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise ManifestError(
@@ -189,13 +200,26 @@ def read_manifest(
         row = int(i) + 2  # header is row 1
         values = {k: str(v).strip() for k, v in record.items()}
         video = values["video"]
-        if not video:
-            problems.append(f"row {row}, column 'video': empty")
+        if not video and values.get("features"):
+            # no video: the row is its features file (id = the file's stem)
+            entry_id = _features_only_id(values["features"])
+            if entry_id in seen_ids:
+                problems.append(
+                    f"row {row}, column 'features': its id {entry_id!r} (the file's stem) "
+                    f"clashes with row {seen_ids[entry_id]}; rename one of the files"
+                )
+                continue
+            seen_ids[entry_id] = row
+            video = values["features"]
+        elif not video:
+            problems.append(f"row {row}, column 'video': empty (or give a 'features' file)")
             continue
+        else:
+            entry_id = ""
         video_path = Path(video) if Path(video).is_absolute() else project_dir / video
         has_features = bool(values.get("features"))
         resolved = _resolve(video_path)
-        if resolved is None and check_files:
+        if resolved is None and check_files and not entry_id:
             problems.append(
                 f"row {row}, column 'video': {video!r} is a symbolic link that loops "
                 "(or cannot be followed); point the row at the real file"
@@ -203,7 +227,9 @@ def read_manifest(
             continue
         if resolved is None:  # like a missing file: the video stage reports it, the batch goes on
             resolved = video_path.absolute()
-        if check_files and not has_features and not video_path.exists():
+        if entry_id:
+            pass  # features-only row: the features source checks its file
+        elif check_files and not has_features and not video_path.exists():
             problems.append(
                 f"row {row}, column 'video': file not found: {video_path} "
                 "(paths are relative to the project folder)"
@@ -213,14 +239,19 @@ def read_manifest(
                 f"row {row}, column 'video': {video!r} does not look like a video "
                 f"(expected one of {', '.join(VIDEO_SUFFIXES)})"
             )
-        if resolved in seen_paths:
+        if entry_id:
+            pass
+        elif resolved in seen_paths:
             problems.append(
                 f"row {row}, column 'video': duplicate of row {seen_paths[resolved]} ({video})"
             )
             continue
-        seen_paths[resolved] = row
-        video_id = video_id_for(video, project_dir)
-        if video_id in seen_ids:
+        else:
+            seen_paths[resolved] = row
+        video_id = entry_id or video_id_for(video, project_dir)
+        if entry_id:
+            pass
+        elif video_id in seen_ids:
             problems.append(
                 f"row {row}, column 'video': its id {video_id!r} clashes with row "
                 f"{seen_ids[video_id]}; rename one of the files"

@@ -211,3 +211,18 @@ class MotifModel:
         if len(X) == 0:
             return np.zeros(0, dtype=np.int64)
         return np.asarray(self.forest_.predict(X), dtype=np.int64)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Forest vote share of every motif per row, array (n_bins, n_motifs_) float64.
+
+        The soft form of :meth:`predict` (whose motif is the argmax of these rows); used
+        for ``pose.assignment: soft`` histograms.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        self.predict(X[:1])  # the same checks as predict
+        if len(X) == 0:
+            return np.zeros((0, self.n_motifs_))
+        votes = self.forest_.predict_proba(X)  # (n, n_classes_seen)
+        out = np.zeros((len(X), self.n_motifs_))
+        out[:, np.asarray(self.forest_.classes_, dtype=np.int64)] = votes
+        return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,7 @@ def clip_histograms(
     clip_seconds: float,
     n_clips: int,
     n_motifs: int,
+    bin_weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-clip motif histograms.
 
@@ -57,6 +59,8 @@ def clip_histograms(
         [b·bin_seconds, (b+1)·bin_seconds)); a bin belongs to the clip holding its centre.
     n_clips : clips of the video (:func:`n_clips_for`); bins past the last whole clip
         are dropped, like the video method drops the tail.
+    bin_weights : optional array (n_bins, n_motifs): soft motif membership of each bin
+        (the forest's vote shares); the histogram is then their mean over the clip's bins.
 
     Returns
     -------
@@ -66,7 +70,10 @@ def clip_histograms(
     clip = np.floor((bin_number + 0.5) * bin_seconds / clip_seconds + _TIME_EPS).astype(np.int64)
     inside = clip < n_clips
     counts = np.zeros((n_clips, n_motifs), dtype=np.float64)
-    np.add.at(counts, (clip[inside], bin_motifs[inside]), 1.0)
+    if bin_weights is not None:
+        np.add.at(counts, clip[inside], np.asarray(bin_weights, dtype=np.float64)[inside])
+    else:
+        np.add.at(counts, (clip[inside], bin_motifs[inside]), 1.0)
     totals = counts.sum(axis=1, keepdims=True)
     hist = np.where(totals > 0, counts / np.maximum(totals, 1.0), 1.0 / n_motifs)
     return hist.astype(np.float32)
@@ -197,6 +204,14 @@ class PoseMotifSource:
 
     # --- the protocol ------------------------------------------------------------------------
 
+    #: one motif histogram per clip
+    tokens_per_clip = 1
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """How the source was set up (a fitted motif model is not rebuilt from it)."""
+        return {"kind": "pose", "name": self.name, "clip_seconds": self.clip_seconds}
+
     def fit(self, train_entries: Sequence[VideoEntry]) -> None:
         """Learn motifs from the training videos only (scaler, UMAP, HDBSCAN, forest)."""
         if not train_entries:
@@ -248,6 +263,7 @@ class PoseMotifSource:
                 f"shorter than one {self.clip_seconds} s clip "
                 f"({feats.n_frames} frames at {feats.fps:g} fps)",
             )
+        soft = self.config.assignment == "soft"
         return clip_histograms(
             labels,
             feats.bin_number,
@@ -255,4 +271,5 @@ class PoseMotifSource:
             clip_seconds=self.clip_seconds,
             n_clips=n_clips,
             n_motifs=self.n_motifs,
+            bin_weights=self._model().predict_proba(feats.values) if soft else None,
         )

@@ -221,3 +221,26 @@ def bench_sim_command(
     )
     console.print(markdown_table(rows))
     console.print(f"results: {safe(out / 'controlled.json')}")
+
+
+@app.command("bench-classifier")
+@user_errors
+def bench_classifier_command(
+    out: Path = typer.Argument(Path("painscope-classifier"), help="Output folder."),
+    cases: str = typer.Option(
+        "truth,truth0,truth15,pose,regime,jabs",
+        help="Cases, comma-separated: truth (3class, effect 1), truth0 (effect 0), truth15\n"
+        "(15class), pose (--method pose on exact pose), regime[:EFFECT:MICE:MINUTES]\n"
+        "(few mice, long sessions), jabs (real PTZ behaviour bins).",
+    ),
+    seed: int = typer.Option(0, help="Seed."),
+) -> None:
+    """The classifier with default settings on inputs of known signal (docs/classifier.md)."""
+    from painscope.bench.classifier import markdown_table, run_bench
+
+    rows = run_bench(
+        out, [c.strip() for c in cases.split(",") if c.strip()], seed=seed,
+        say=lambda text: console.print(safe(text)),
+    )  # fmt: skip
+    console.print(markdown_table(rows))
+    console.print(f"results: {safe(out / 'classifier.json')}")

@@ -52,8 +52,16 @@ class PoseConfig:
         0.1, "Time bin for features and motifs (s); B-SOiD's 10 Hz. Bins are cut by time."
     )
     embedding: Literal["auto", "umap", "pca"] = setting(
-        "auto",
-        "umap (B-SOiD), pca, or auto (UMAP unless fewer than 300 training bins).",
+        "pca",
+        "pca (painscope's default: on exact simulated pose it keeps more of the planted\n"
+        "effect and is ~3x faster, docs/pose_baseline.md), umap (B-SOiD), or auto (UMAP\n"
+        "unless fewer than 300 training bins).",
+    )
+    assignment: Literal["soft", "hard"] = setting(
+        "soft",
+        "Per-clip histograms from soft = the random forest's vote shares per bin (painscope's\n"
+        "default; keeps bins between motifs from flipping), or hard = one motif per bin\n"
+        "(B-SOiD's labels).",
     )
     n_neighbors: int = setting(60, "UMAP n_neighbors (B-SOiD: 60).")
     min_dist: float = setting(0.0, "UMAP min_dist (B-SOiD: 0.0).")
@@ -67,7 +75,7 @@ class PoseConfig:
         0.01, "Largest HDBSCAN min_cluster_size scanned, as a fraction of the bins."
     )
     max_fit_samples: int = setting(
-        20000,
+        8000,
         "At most this many training bins (drawn at random, seeded) are embedded and clustered.",
     )
     random_state: int = setting(42, "Seed for sampling, UMAP and the random forest.")

@@ -1,8 +1,17 @@
 """Settings of ``painscope train`` / ``cv`` / ``predict`` / ``drugtest``: the ViS4mer classifier.
 
-Defaults are the paper's (= ViS4mer's, see ``reference/SPEC.md``): AdamW, lr 1e-3,
-weight decay 0.01, batch 16, d_model 1024, 3 layers, dropout 0.2, learning rate × 0.2
-after 10 epochs without improvement of the validation accuracy, 200 epochs, focal loss.
+Optimiser defaults are the paper's (= ViS4mer's, see ``reference/SPEC.md``): AdamW,
+lr 1e-3, weight decay 0.01, batch 16, dropout 0.2, learning rate × 0.2 after 10 epochs
+without improvement of the validation accuracy, up to 200 epochs, focal loss.
+
+The model's size is ``auto`` by default: chosen from the input width and the number of
+training videos (:func:`painscope.models.sizing.auto_sizes`), which gives the paper's
+d_model 1024 / 3 layers / N 64 for Swin tokens on a paper-size cohort and a small model
+for 6 behaviour fractions of 30 mice. The paper's sizes are one setting away
+(``d_model: 1024, n_layers: 3, d_state: 64``). Training stops early when the validation
+fold has not improved for ``early_stopping`` epochs; videos longer than ``n_clips`` are
+pooled (every window counts) rather than subsampled; imbalanced classes get a balanced
+focal α (``focal_alpha: auto``). See docs/classifier.md.
 """
 
 from __future__ import annotations
@@ -46,24 +55,56 @@ class TrainConfig:
     model: Literal["s4", "s4d"] = setting(
         "s4", "State-space layer: s4 (NPLR / HiPPO-LegS, as in ViS4mer) or s4d (diagonal)."
     )
-    d_model: int = setting(1024, "Width of the first ViS4mer block (halved after each block).")
-    n_layers: int = setting(3, "Number of S4 blocks (each halves sequence length and width).")
-    d_state: int = setting(64, "S4 state size N (N/2 complex conjugate pairs are kept).")
+    long_videos: Literal["pool", "subsample"] = setting(
+        "pool",
+        "Videos with more clips than n_clips: pool = average n_clips consecutive chunks (every\n"
+        "window counts; random chunk cuts when training); subsample = ViS4mer's rule (a random\n"
+        "subset per epoch, evenly spaced clips when evaluating).",
+    )
+    d_model: int | Literal["auto"] = setting(
+        "auto",
+        "Width of the first ViS4mer block (halved after each block). auto = from the input\n"
+        "width and the number of training videos (1024 for Swin tokens on a paper-size cohort,\n"
+        "32 for a few behaviour fractions of 30 mice). The paper: 1024.",
+    )
+    n_layers: int | Literal["auto"] = setting(
+        "auto",
+        "Number of S4 blocks (each halves sequence length and width). auto = 3 when d_model\n"
+        ">= 256, else 2. The paper: 3.",
+    )
+    d_state: int | Literal["auto"] = setting(
+        "auto",
+        "S4 state size N (N/2 complex conjugate pairs are kept). auto = d_model / 4 within\n"
+        "[16, 64]. The paper: 64.",
+    )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(
         "focal", "focal (Lin et al. 2017, the paper's choice) or cross_entropy (ViS4mer's)."
     )
     focal_gamma: float = setting(2.0, "Focal loss gamma (0 = cross-entropy).")
-    focal_alpha: Literal["none", "balanced"] = setting(
-        "none", "Focal loss per-class weight: none, or balanced (inverse class frequency)."
+    focal_alpha: Literal["auto", "none", "balanced"] = setting(
+        "auto",
+        "Focal loss per-class weight: none, balanced (inverse class frequency), or auto =\n"
+        "balanced when the largest training class is >= 1.5 x the smallest. With balanced\n"
+        "weights the kept epoch is the one with the best validation balanced accuracy.",
     )
-    lr: float = setting(1e-3, "AdamW learning rate (all parameters).")
+    lr: float | Literal["auto"] = setting(
+        "auto",
+        "AdamW learning rate (all parameters). auto = 1e-3 x 1024 / d_model, at most 1e-2\n"
+        "(the paper's 1e-3 for its d_model 1024; small models get few steps on small\n"
+        "cohorts and learn too slowly at 1e-3). The paper: 0.001.",
+    )
     weight_decay: float = setting(
         0.01, "AdamW weight decay (S4's A, P, B and log_dt always get 0, see SPEC §3)."
     )
     batch_size: int = setting(16, "Videos per training batch.")
     epochs: int = setting(
-        200, "Training epochs; the epoch with the best validation accuracy is kept."
+        200, "Training epochs at most; the epoch with the best validation accuracy is kept."
+    )
+    early_stopping: int = setting(
+        30,
+        "Stop when the validation fold has not improved for this many epochs (0 = run every\n"
+        "epoch, as the paper).",
     )
     plateau_factor: float = setting(0.2, "ReduceLROnPlateau: factor the learning rate is cut by.")
     plateau_patience: int = setting(
@@ -104,15 +145,28 @@ class TrainConfig:
         checks = [
             (self.block_size >= 1, f"train.block_size must be >= 1, got {self.block_size}"),
             (self.n_clips >= 1, f"train.n_clips must be >= 1, got {self.n_clips}"),
-            (self.d_model >= 2**self.n_layers, "train.d_model must be >= 2 ** n_layers"),
-            (self.n_layers >= 1, f"train.n_layers must be >= 1, got {self.n_layers}"),
             (
-                self.d_state >= 2 and self.d_state % 2 == 0,
-                f"train.d_state must be an even number >= 2, got {self.d_state}",
+                self.d_model == "auto"
+                or self.n_layers == "auto"
+                or self.d_model >= 2**self.n_layers,
+                "train.d_model must be >= 2 ** n_layers",
             ),
+            (
+                self.d_model == "auto" or self.d_model >= 2,
+                f"train.d_model must be >= 2 or auto, got {self.d_model}",
+            ),
+            (
+                self.n_layers == "auto" or self.n_layers >= 1,
+                f"train.n_layers must be >= 1 or auto, got {self.n_layers}",
+            ),
+            (
+                self.d_state == "auto" or (self.d_state >= 2 and self.d_state % 2 == 0),
+                f"train.d_state must be an even number >= 2 or auto, got {self.d_state}",
+            ),
+            (self.early_stopping >= 0, "train.early_stopping must be >= 0"),
             (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
             (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
-            (self.lr > 0, f"train.lr must be > 0, got {self.lr}"),
+            (self.lr == "auto" or self.lr > 0, f"train.lr must be > 0 or auto, got {self.lr}"),
             (self.weight_decay >= 0, f"train.weight_decay must be >= 0, got {self.weight_decay}"),
             (self.batch_size >= 1, f"train.batch_size must be >= 1, got {self.batch_size}"),
             (self.epochs >= 1, f"train.epochs must be >= 1, got {self.epochs}"),
@@ -129,7 +183,7 @@ class TrainConfig:
             if not ok:
                 raise ConfigError(message, fix="see the comments in painscope.yaml")
         check_device(self.device, "train.device")
-        if self.n_clips // 2**self.n_layers < 1:
+        if self.n_layers != "auto" and self.n_clips // 2**self.n_layers < 1:
             raise ConfigError(
                 f"train.n_clips={self.n_clips} is too short for {self.n_layers} layers "
                 "(each halves the sequence)",

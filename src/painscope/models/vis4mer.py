@@ -35,6 +35,8 @@ class ViS4merConfig:
     d_state: int = 64
     dropout: float = 0.2
     mode: SSMMode = "s4"
+    #: how inputs longer than l_max shrink (painscope.train.data.batch_tensor)
+    long_videos: str = "pool"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

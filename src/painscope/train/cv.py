@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from painscope.baselines.logistic import logreg_baseline
 from painscope.config.base import to_dict
 from painscope.config.train import TrainConfig
 from painscope.evaluate.metrics import classification_metrics, qwk_table
@@ -55,26 +56,6 @@ from painscope.train.runs import (
 from painscope.train.schemes import safe_name, scheme_labels
 from painscope.train.sources import SequenceSource
 from painscope.train.trainer import fit, predict_proba
-
-
-def logreg_baseline(
-    train_seqs: Sequence[np.ndarray],
-    train_y: np.ndarray,
-    test_seqs: Sequence[np.ndarray],
-    n_classes: int,
-    seed: int,
-) -> np.ndarray:
-    """Mean-pooled sequence → standardised → logistic regression; test probabilities (n, K)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    pool = lambda seqs: np.stack([s.astype(np.float32).mean(0) for s in seqs])  # noqa: E731
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
-    clf.fit(pool(train_seqs), train_y)
-    probs = np.zeros((len(test_seqs), n_classes))
-    probs[:, clf.classes_] = clf.predict_proba(pool(test_seqs))
-    return probs
 
 
 @dataclass(frozen=True)
@@ -144,7 +125,7 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
                           progress=context.progress and r == "train" and job.n_rounds == 1)
         for r in ("train", "val", "test")
     }  # fmt: skip
-    tpc = int(getattr(source, "tokens_per_clip", 1))
+    tpc = int(source.tokens_per_clip)
     test_entries = [entries[j] for j in idx["test"]]
     method, i = source.name, job.fold
     rows: list[dict[str, Any]] = []
@@ -166,7 +147,7 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
             )
             rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
         tag = f"{safe_name(method)}_{safe_name(scheme)}"
-        spec = dict(getattr(source, "spec", {"name": method}))
+        spec = dict(source.spec)
         save_checkpoint(
             context.run_dir / "checkpoints" / f"{tag}_fold{i}.pt",
             result.model,
@@ -225,7 +206,7 @@ def source_weights(root: Path, source: SequenceSource) -> Weights | None:
     """The backbone weights of a token-store source (from its store's config.yaml), else None."""
     import yaml
 
-    spec = getattr(source, "spec", {}) or {}
+    spec = source.spec or {}
     if spec.get("kind") != "tokens":
         return None
     path = Project(root).features_dir(str(spec.get("feature_key", ""))) / "config.yaml"

@@ -88,7 +88,7 @@ def write_run_config(
         "extract": to_dict(inputs.config.extract),
         "extract_key": config_hash(inputs.config.extract),
         "train": to_dict(config),
-        "sources": [getattr(s, "spec", {"name": s.name}) for s in sources],
+        "sources": [s.spec for s in sources],
         **extra,
     }
     atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(payload, sort_keys=False))

@@ -5,10 +5,13 @@ Every method that cross-validation compares is a :class:`SequenceSource`. CV cal
 (a source that learns something — e.g. the pose baseline's clustering — must never
 see validation or test videos), then ``source.sequence(entry)`` for every video it needs.
 
-Optional attributes read with ``getattr``: ``tokens_per_clip`` (int, default 1: how
-many consecutive rows of the sequence belong to one clip; resampling keeps clips
-whole) and ``spec`` (a dict of plain values saved in checkpoints, so
-:func:`source_from_spec` can rebuild the source at predict time).
+Every source declares ``name``, ``tokens_per_clip`` (int: how many consecutive rows of
+the sequence belong to one clip; resampling keeps clips whole; valid after the first
+``sequence`` call for token stores) and ``spec`` (a dict of plain values saved in
+checkpoints, so :func:`source_from_spec` can rebuild the source at predict time).
+
+Bring-your-own rows need no video: a manifest with a ``features`` column and no
+``video`` column (or empty cells) is valid; the row's video id is the features file's stem.
 """
 
 from __future__ import annotations
@@ -33,6 +36,13 @@ class SequenceSource(Protocol):
     """A feature source the classifier can train on."""
 
     name: str
+    #: consecutive rows of a sequence that form one clip
+    tokens_per_clip: int
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """Plain values that rebuild the source (``kind`` plus its settings)."""
+        ...
 
     def fit(self, train_entries: Sequence[VideoEntry]) -> None:
         """Learn whatever the source needs from the training videos only (may be a no-op)."""

@@ -1,5 +1,12 @@
 """Training one ViS4mer: AdamW, focal loss, ReduceLROnPlateau on validation accuracy.
 
+Sizes set to ``auto`` are resolved here from the input width and the number of
+training videos (:mod:`painscope.models.sizing`). Training stops after
+``early_stopping`` epochs without a better validation score. With balanced class
+weights (``focal_alpha: balanced``, or ``auto`` on imbalanced training classes) the
+validation score is balanced accuracy (mean recall over the classes present), so a
+model that predicts only the majority class is not the one kept.
+
 The original ViS4mer code steps ``ReduceLROnPlateau`` with validation accuracy but in
 the default mode 'min', so the rate drops when accuracy stops *falling* (SPEC §4).
 Here it runs in mode 'max' on validation accuracy. The kept model is the epoch with
@@ -10,7 +17,7 @@ Reproducible on CPU for a given seed (initialisation, batch order, dropout).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +25,7 @@ import numpy as np
 import torch
 
 from painscope.config.train import TrainConfig
+from painscope.features.lazy import LazyTokenSequence
 from painscope.models.focal import focal_loss
 from painscope.models.vis4mer import ViS4mer, ViS4merConfig
 from painscope.train.data import batch_tensor
@@ -31,18 +39,45 @@ def resolve_device(name: str) -> torch.device:
 
 
 def model_config(
-    config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int
+    config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int, n_train: int = 0
 ) -> ViS4merConfig:
+    """The architecture for this input; ``auto`` sizes use ``n_train`` (training videos)."""
+    from painscope.models.sizing import auto_sizes
+
+    d_model, n_layers, d_state = auto_sizes(
+        config.d_model,
+        config.n_layers,
+        config.d_state,
+        d_input=d_input,
+        n_train=n_train,
+        n_clips=config.n_clips,
+    )
     return ViS4merConfig(
         d_input=d_input,
         n_classes=n_classes,
         l_max=config.n_clips * tokens_per_clip,
-        d_model=config.d_model,
-        n_layers=config.n_layers,
-        d_state=config.d_state,
+        d_model=d_model,
+        n_layers=n_layers,
+        d_state=d_state,
         dropout=config.dropout,
         mode=config.model,
+        long_videos=config.long_videos,
     )
+
+
+def use_balanced(config: TrainConfig, y: np.ndarray) -> bool:
+    """Whether focal α is balanced: always, never, or (auto) when classes are imbalanced."""
+    if config.focal_alpha != "auto":
+        return config.focal_alpha == "balanced"
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    counts = counts[counts > 0]
+    return bool(counts.size > 1 and counts.max() >= 1.5 * counts.min())
+
+
+def balanced_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean recall over the classes present in ``target``."""
+    recalls = [float((pred[target == c] == c).float().mean()) for c in target.unique()]
+    return float(np.mean(recalls)) if recalls else 0.0
 
 
 @dataclass
@@ -80,7 +115,12 @@ def predict_proba(
     model.eval()
     out = []
     for start in range(0, len(seqs), batch_size):
-        x = batch_tensor(seqs[start : start + batch_size], tokens_per_clip, n_clips)
+        x = batch_tensor(
+            seqs[start : start + batch_size],
+            tokens_per_clip,
+            n_clips,
+            long_videos=getattr(model.config, "long_videos", "pool"),
+        )
         out.append(torch.softmax(model(torch.from_numpy(x).to(device)), -1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, model.config.n_classes))
 
@@ -122,18 +162,37 @@ def fit(
     rng = np.random.default_rng(seed)
     device = resolve_device(config.device)
     d_input = int(train_seqs[0].shape[1])
-    model = ViS4mer(model_config(config, d_input, n_classes, tokens_per_clip))
+    model = ViS4mer(
+        model_config(config, d_input, n_classes, tokens_per_clip, n_train=len(train_seqs))
+    )
     if config.standardize:
         set_standardization(model, train_seqs)
     model = model.to(device)
-    optimizer = make_optimizer(model, config.lr, config.weight_decay)
+    from painscope.models.sizing import auto_lr
+
+    optimizer = make_optimizer(model, auto_lr(config.lr, model.config.d_model), config.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
     )
-    alpha = (
-        class_weights(train_y, n_classes).to(device) if config.focal_alpha == "balanced" else None
-    )
-    val_x = torch.from_numpy(batch_tensor(val_seqs, tokens_per_clip, config.n_clips)).to(device)
+    balanced = use_balanced(config, train_y)
+    alpha = class_weights(train_y, n_classes).to(device) if balanced else None
+    long = config.long_videos
+    lazy_val = any(isinstance(s, LazyTokenSequence) for s in val_seqs)
+    # in memory: the validation batch is built once; lazily read stores rebuild it batch by
+    # batch each epoch, so memory does not grow with the number of validation videos
+    val_x = None if lazy_val else torch.from_numpy(
+        batch_tensor(val_seqs, tokens_per_clip, config.n_clips, long_videos=long)
+    ).to(device)  # fmt: skip
+
+    def val_batches() -> Iterator[torch.Tensor]:
+        for s in range(0, len(val_seqs), config.batch_size):
+            if val_x is not None:
+                yield val_x[s : s + config.batch_size]
+            else:
+                part = val_seqs[s : s + config.batch_size]
+                x = batch_tensor(part, tokens_per_clip, config.n_clips, long_videos=long)
+                yield torch.from_numpy(x).to(device)
+
     val_t = torch.from_numpy(np.asarray(val_y, dtype=np.int64)).to(device)
     best: tuple[float, float, int] = (-1.0, float("inf"), -1)
     best_state: dict[str, Any] = {}
@@ -152,7 +211,9 @@ def fit(
             total, n_seen = 0.0, 0
             for start in range(0, len(order), config.batch_size):
                 idx = order[start : start + config.batch_size]
-                x = batch_tensor([train_seqs[i] for i in idx], tokens_per_clip, config.n_clips, rng)
+                x = batch_tensor(
+                    [train_seqs[i] for i in idx], tokens_per_clip, config.n_clips, rng, long
+                )
                 y = torch.from_numpy(np.asarray(train_y)[idx].astype(np.int64)).to(device)
                 logits = model(torch.from_numpy(x).to(device))
                 loss = _loss(config, logits, y, alpha)
@@ -163,26 +224,24 @@ def fit(
                 n_seen += len(idx)
             model.eval()
             with torch.no_grad():
-                val_logits = torch.cat(
-                    [
-                        model(val_x[s : s + config.batch_size])
-                        for s in range(0, len(val_x), config.batch_size)
-                    ]
-                )
+                val_logits = torch.cat([model(x) for x in val_batches()])
                 val_loss = float(_loss(config, val_logits, val_t, None))
-                val_acc = float((val_logits.argmax(-1) == val_t).float().mean())
-            scheduler.step(val_acc)
+                val_pred = val_logits.argmax(-1)
+                val_acc = float((val_pred == val_t).float().mean())
+                score = balanced_accuracy(val_pred, val_t) if balanced else val_acc
+            scheduler.step(score)
             history.append(
                 {
                     "epoch": epoch,
                     "train_loss": total / max(n_seen, 1),
                     "val_loss": val_loss,
                     "val_accuracy": val_acc,
+                    "val_score": score,
                     "lr": optimizer.param_groups[0]["lr"],
                 }
             )
-            if (val_acc, -val_loss) > (best[0], -best[1]):
-                best = (val_acc, val_loss, epoch)
+            if (score, -val_loss) > (best[0], -best[1]):
+                best = (score, val_loss, epoch)
                 best_state = copy.deepcopy(model.state_dict())
             bar.update(
                 task,
@@ -190,6 +249,9 @@ def fit(
                 info=f"loss {total / max(n_seen, 1):.3f} val loss {val_loss:.3f} "
                 f"val acc {val_acc:.3f} (best {best[0]:.3f} @ {best[2]})",
             )
+            if config.early_stopping and epoch - best[2] >= config.early_stopping:
+                break
     model.load_state_dict(best_state)
     model.eval()
-    return FitResult(model=model, best_epoch=best[2], best_val_accuracy=best[0], history=history)
+    best_acc = history[best[2]]["val_accuracy"] if history else 0.0
+    return FitResult(model=model, best_epoch=best[2], best_val_accuracy=best_acc, history=history)

@@ -1,0 +1,64 @@
+"""Model sizes that fit the input: ``d_model`` / ``n_layers`` / ``d_state: auto``.
+
+The paper trains d_model 1024, 3 layers, N = 64 on 1024-wide Swin tokens of ~600
+videos. The same network on 6 behaviour fractions of 20 training mice has ~10⁴ times
+more weights than numbers to learn from and takes 16 min per fold on 2 cores. ``auto``
+scales the width with the input and caps it by the cohort:
+
+``d_model = clip(2^ceil(log2(2·d_input)), 32, 1024)``, then at most
+``2^floor(log2(max(32, 4·n_train)))``; ``n_layers = 3`` when d_model ≥ 256 else 2
+(fewer when ``n_clips`` is too short); ``d_state = clip(d_model / 4, 16, 64)``.
+
+So Swin tokens (1024 wide) of ≥ 256 training videos get the paper's 1024 / 3 / 64;
+6 features of 20 training videos get 32 / 2 / 16. ``lr: auto`` scales the paper's
+1e-3 by 1024 / d_model (at most 1e-2): a small model on a small cohort gets only a few
+optimiser steps per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def auto_sizes(
+    d_model: int | str,
+    n_layers: int | str,
+    d_state: int | str,
+    *,
+    d_input: int,
+    n_train: int,
+    n_clips: int,
+) -> tuple[int, int, int]:
+    """Resolve ``auto`` entries; explicit integers are returned unchanged.
+
+    Parameters
+    ----------
+    d_input : features per token; n_train : training videos; n_clips : sequence length
+        in clips (each layer halves it, so at most ⌊log2 n_clips⌋ layers).
+
+    Returns
+    -------
+    (d_model, n_layers, d_state)
+    """
+    if d_model == "auto":
+        width = 2 ** math.ceil(math.log2(max(2 * d_input, 1)))
+        width = min(max(width, 32), 1024)
+        cap = 2 ** math.floor(math.log2(max(32, 4 * n_train)))
+        d_model = min(width, cap)
+    d_model = int(d_model)
+    if n_layers == "auto":
+        n_layers = 3 if d_model >= 256 else 2
+        n_layers = max(1, min(n_layers, int(math.log2(max(n_clips, 2)))))
+        while d_model < 2**n_layers and n_layers > 1:
+            n_layers -= 1
+    if d_state == "auto":
+        d_state = min(max(d_model // 4, 16), 64)
+        d_state += d_state % 2
+    return d_model, int(n_layers), int(d_state)
+
+
+def auto_lr(lr: float | str, d_model: int) -> float:
+    """``lr: auto`` = 1e-3 · 1024 / d_model, at most 1e-2 (the paper's 1e-3 at width 1024)."""
+    if lr != "auto":
+        return float(lr)
+    return min(1e-2, 1e-3 * 1024 / max(d_model, 1))

@@ -1,0 +1,88 @@
+"""Settings that fit the input: auto sizes, pooled long videos, early stopping, the LR baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from painscope.baselines.logistic import logreg_baseline, row_kind, session_stats
+from painscope.config import TrainConfig
+from painscope.models.sizing import auto_sizes
+from painscope.train.data import batch_tensor, pool_chunks
+from painscope.train.trainer import fit, use_balanced
+
+
+def test_auto_sizes_follow_input_and_cohort() -> None:
+    assert auto_sizes("auto", "auto", "auto", d_input=1024, n_train=500, n_clips=200) == (
+        1024, 3, 64,
+    )  # fmt: skip
+    assert auto_sizes("auto", "auto", "auto", d_input=6, n_train=20, n_clips=200) == (32, 2, 16)
+    assert auto_sizes("auto", "auto", "auto", d_input=768, n_train=40, n_clips=200) == (
+        128, 2, 32,
+    )  # fmt: skip
+    assert auto_sizes(1024, 3, 64, d_input=6, n_train=20, n_clips=200) == (1024, 3, 64)
+    assert auto_sizes("auto", "auto", "auto", d_input=6, n_train=20, n_clips=2)[1] == 1
+
+
+def test_pool_uses_every_window_and_keeps_short_videos() -> None:
+    seq = np.arange(10, dtype=np.float64)[:, None]  # 10 clips, D = 1
+    out = pool_chunks(seq, 1, 4)  # cuts at 2, 5, 7
+    np.testing.assert_allclose(out[:, 0], [0.5, 3.0, 5.5, 8.0])
+    rng = np.random.default_rng(0)
+    jittered = pool_chunks(seq, 1, 4, rng)
+    assert jittered.shape == (4, 1) and np.all(np.diff(jittered[:, 0]) > 0)
+    tokens = np.arange(12, dtype=np.float64).reshape(6, 2)  # 3 clips of 2 tokens
+    np.testing.assert_allclose(pool_chunks(tokens, 2, 1), [[4.0, 5.0], [6.0, 7.0]])
+    short = np.arange(3, dtype=np.float32)[:, None]
+    assert batch_tensor([short], 1, 6)[0, :, 0].tolist() == [0, 0, 1, 1, 2, 2]
+    sub = batch_tensor([seq], 1, 5, long_videos="subsample")[0, :, 0]
+    assert sub.tolist() == [0, 2, 4, 6, 8]
+
+
+def test_balanced_auto_and_early_stopping() -> None:
+    cfg = TrainConfig()
+    assert use_balanced(cfg, np.array([0] * 10 + [1] * 3))
+    assert not use_balanced(cfg, np.array([0] * 10 + [1] * 9))
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(16, 3)).astype(np.float32) for _ in range(12)]
+    y = np.array([0, 1] * 6)
+    small = TrainConfig(
+        n_clips=8, epochs=50, early_stopping=3, batch_size=6, device="cpu", n_layers=1
+    )
+    result = fit(small, seqs[:8], y[:8], seqs[8:], y[8:], 2, progress=False)
+    assert len(result.history) == result.best_epoch + 4 < 50
+    assert result.model.config.d_model == 32 and result.model.config.long_videos == "pool"
+
+
+def test_logistic_baseline_recovers_log_fraction_signal() -> None:
+    rng = np.random.default_rng(1)
+    seqs, y = [], []
+    for i in range(24):
+        label = i % 2
+        p = np.array([0.5, 0.3, 0.2]) if label == 0 else np.array([0.4, 0.3, 0.3])
+        windows = rng.multinomial(30, p, size=50) / 30.0  # (50, 3) fractions
+        seqs.append(windows)
+        y.append(label)
+    y_arr = np.array(y)
+    assert row_kind(seqs) == "compositional"
+    assert session_stats(seqs[:2], "compositional", 1e-3).shape == (2, 6)
+    assert row_kind([s * 30 for s in seqs]) == "nonnegative"
+    probs = logreg_baseline(seqs[:16], y_arr[:16], seqs[16:], 3, seed=0)
+    assert probs.shape == (8, 3) and np.allclose(probs.sum(1), 1.0) and probs[:, 2].max() == 0
+    assert (probs.argmax(1) == y_arr[16:]).mean() >= 0.85
+    general = [s - 0.5 for s in seqs]
+    assert row_kind(general) == "general"
+    one_class = logreg_baseline(seqs[:4], np.zeros(4, dtype=int), seqs[4:6], 2, seed=0)
+    assert one_class.tolist() == [[1.0, 0.0], [1.0, 0.0]]
+
+
+def test_train_config_accepts_auto_and_rejects_bad_sizes() -> None:
+    from painscope.errors import ConfigError
+
+    assert TrainConfig(d_model=64, n_layers=2).d_model == 64
+    with pytest.raises(ConfigError, match="d_model"):
+        TrainConfig(d_model=2, n_layers=3)
+    with pytest.raises(ConfigError, match="early_stopping"):
+        TrainConfig(early_stopping=-1)
