@@ -33,8 +33,11 @@ SCHEMES = (("15class", CLASSES_15), ("3class", CLASSES_3))
 class _Named:
     """Stands in for a sequence source in config.yaml (only its name is written)."""
 
+    tokens_per_clip = 1
+
     def __init__(self, name: str) -> None:
         self.name = name
+        self.spec = {"name": name}
 
 
 def _three_of(label15: str) -> str:

@@ -26,8 +26,8 @@ from painscope.config import ExtractConfig, to_dict
 from painscope.distributed.ray_runtime import connect
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
 from painscope.features.parallel import BackboneInfo
-from painscope.features.pipeline import ExtrasSink, RunPaths, extract_one
-from painscope.features.runner import ObserverFactory, write_run_config
+from painscope.features.pipeline import RunPaths, VideoHooks
+from painscope.features.runner import write_run_config
 from painscope.features.weights import WeightsInfo
 
 
@@ -72,23 +72,14 @@ def video_task(
     paths: RunPaths,
     info: BackboneInfo,
     actor: Any,
-    observers: ObserverFactory | None,
-    save_extras: ExtrasSink | None,
-    device_preprocess: bool = False,
+    hooks: VideoHooks,
 ) -> VideoResult:
     """One video on a Ray worker (CPU): the serial pipeline with the actor's backbone."""
     import torch
 
     torch.set_num_threads(1)
-    return extract_one(
-        job,
-        config,
-        ActorBackbone(actor, info),
-        paths,
-        background_device=torch.device("cpu"),
-        observers=observers(job) if observers else (),
-        save_extras=save_extras,
-        preprocess_on_device=device_preprocess,
+    return hooks.extract(
+        job, config, ActorBackbone(actor, info), paths, background_device=torch.device("cpu")
     )
 
 
@@ -113,10 +104,8 @@ def run_ray(
     paths: RunPaths,
     *,
     address: str,
+    hooks: VideoHooks,
     progress: ExtractProgress | None = None,
-    observers: ObserverFactory | None = None,
-    save_extras: ExtrasSink | None = None,
-    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` on Ray: ``address`` = ``local`` (start a cluster here; an already
     initialised one is used as it is), ``auto`` or ``HOST:PORT``."""
@@ -133,9 +122,7 @@ def run_ray(
         write_run_config(paths.features_dir, config, info.weights)
         task = ray.remote(num_cpus=1, max_retries=0)(video_task)
         pending = {
-            task.remote(
-                job, config, paths, info, actors[i % len(actors)], observers, save_extras
-            ): job
+            task.remote(job, config, paths, info, actors[i % len(actors)], hooks): job
             for i, job in enumerate(todo)
         }
         results = []

@@ -32,8 +32,8 @@ import torch.multiprocessing as mp
 
 from painscope.config import ExtractConfig
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
-from painscope.features.pipeline import ExtrasSink, RunPaths, extract_one, failure_reason
-from painscope.features.runner import ObserverFactory, write_run_config
+from painscope.features.pipeline import RunPaths, VideoHooks, failure_reason
+from painscope.features.runner import write_run_config
 from painscope.features.weights import WeightsInfo
 
 POLL_S = 1.0
@@ -94,9 +94,7 @@ def _worker(
     config: ExtractConfig,
     paths: RunPaths,
     info: BackboneInfo,
-    observers: ObserverFactory | None,
-    save_extras: ExtrasSink | None,
-    device_preprocess: bool,
+    hooks: VideoHooks,
 ) -> None:
     _die_with_parent(parent_pid)
     torch.set_num_threads(1)  # resize in one thread; the processes are the parallelism
@@ -107,16 +105,8 @@ def _worker(
         def on_clips(done: int, expected: int | None) -> None:
             to_main.put(("clips", wid, (done, expected)))
 
-        result = extract_one(
-            job,
-            config,
-            backbone,
-            paths,
-            background_device=torch.device("cpu"),
-            observers=observers(job) if observers else (),
-            save_extras=save_extras,
-            on_clips=on_clips,
-            preprocess_on_device=device_preprocess,
+        result = hooks.extract(
+            job, config, backbone, paths, background_device=torch.device("cpu"), on_clips=on_clips
         )
         to_main.put(("result", wid, result))
     to_main.put(("exit", wid, None))
@@ -128,10 +118,8 @@ def run_parallel(
     paths: RunPaths,
     *,
     workers: int,
+    hooks: VideoHooks,
     progress: ExtractProgress | None = None,
-    observers: ObserverFactory | None = None,
-    save_extras: ExtrasSink | None = None,
-    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` with ``workers`` processes feeding this process's backbone."""
     from painscope.features.extractor import Extractor
@@ -162,9 +150,7 @@ def run_parallel(
                 config,
                 paths,
                 info,
-                observers,
-                save_extras,
-                device_preprocess,
+                hooks,
             ),
             name=f"painscope-extract-{wid}",
             daemon=True,

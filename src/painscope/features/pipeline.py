@@ -35,6 +35,7 @@ from painscope.version import __version__
 
 ClipsFn = Callable[[int, int | None], None]  # (clips done, clips expected)
 ExtrasSink = Callable[[VideoJob, Path, dict[str, np.ndarray]], None]
+ObserverFactory = Callable[[VideoJob], Sequence[FrameObserver]]
 
 
 @dataclass(frozen=True)
@@ -281,3 +282,43 @@ def extract_one(
                 )
     result.seconds = round(time.perf_counter() - started, 2)
     return result
+
+
+@dataclass(frozen=True)
+class VideoHooks:
+    """The per-video extras every executor (serial, worker processes, Ray tasks) passes to
+    :func:`extract_one`; picklable when the factory and the sink are module-level functions.
+
+    Attributes
+    ----------
+    observers : per-video factory of frame observers (see :class:`FrameObserver`)
+    save_extras : where the observers' arrays go (called before the token file is written)
+    device_preprocess : remove the background and resize on the backbone's device
+    """
+
+    observers: ObserverFactory | None = None
+    save_extras: ExtrasSink | None = None
+    device_preprocess: bool = False
+
+    def extract(
+        self,
+        job: VideoJob,
+        config: ExtractConfig,
+        backbone: Backbone,
+        paths: RunPaths,
+        *,
+        background_device: torch.device,
+        on_clips: ClipsFn | None = None,
+    ) -> VideoResult:
+        """:func:`extract_one` of ``job`` with these hooks."""
+        return extract_one(
+            job,
+            config,
+            backbone,
+            paths,
+            background_device=background_device,
+            observers=self.observers(job) if self.observers else (),
+            save_extras=self.save_extras,
+            on_clips=on_clips,
+            preprocess_on_device=self.device_preprocess,
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,18 +23,21 @@ from painscope.features.jobs import (
     SUMMARY_COLUMNS,
     ExtractProgress,
     ExtractSummary,
-    FrameObserver,
     VideoJob,
     VideoResult,
     VideoStatus,
 )
-from painscope.features.pipeline import ExtrasSink, RunPaths, extract_one, is_done
+from painscope.features.pipeline import (
+    ExtrasSink,
+    ObserverFactory,
+    RunPaths,
+    VideoHooks,
+    is_done,
+)
 from painscope.features.store import feature_path
 from painscope.features.weights import WeightsInfo
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
 from painscope.version import __version__
-
-ObserverFactory = Callable[[VideoJob], Sequence[FrameObserver]]
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,8 @@ def run_serial(
     config: ExtractConfig,
     paths: RunPaths,
     *,
+    hooks: VideoHooks,
     progress: ExtractProgress | None = None,
-    observers: ObserverFactory | None = None,
-    save_extras: ExtrasSink | None = None,
-    device_preprocess: bool = False,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Every job in this process, one after another, with one loaded backbone."""
     from painscope.features.extractor import Extractor
@@ -164,16 +165,8 @@ def run_serial(
             if progress:
                 progress.clips_done(job, done, expected)
 
-        result = extract_one(
-            job,
-            config,
-            extractor,
-            paths,
-            background_device=extractor.device,
-            observers=observers(job) if observers else (),
-            save_extras=save_extras,
-            on_clips=on_clips,
-            preprocess_on_device=device_preprocess,
+        result = hooks.extract(
+            job, config, extractor, paths, background_device=extractor.device, on_clips=on_clips
         )
         results.append(result)
         if progress:
@@ -244,22 +237,21 @@ def extract(
             todo.append(job)
     if todo:
         n_workers = effective_workers(config, len(todo))
-        kwargs = dict(
-            progress=progress,
-            observers=observers,
-            save_extras=save_extras,
-            device_preprocess=device_preprocess,
-        )
+        hooks = VideoHooks(observers, save_extras, device_preprocess)
         if ray is not None:
             from painscope.distributed.ray_extract import run_ray
 
-            results, weights = run_ray(todo, config, paths, address=ray, **kwargs)  # type: ignore[arg-type]
+            results, weights = run_ray(
+                todo, config, paths, address=ray, hooks=hooks, progress=progress
+            )
         elif n_workers > 1:
             from painscope.features.parallel import run_parallel
 
-            results, weights = run_parallel(todo, config, paths, workers=n_workers, **kwargs)  # type: ignore[arg-type]
+            results, weights = run_parallel(
+                todo, config, paths, workers=n_workers, hooks=hooks, progress=progress
+            )
         else:
-            results, weights = run_serial(todo, config, paths, **kwargs)  # type: ignore[arg-type]
+            results, weights = run_serial(todo, config, paths, hooks=hooks, progress=progress)
         summary.weights = weights
         summary.results += results
     order = {j.video_id: i for i, j in enumerate(jobs)}
