@@ -18,10 +18,11 @@ from videos import blob_frames, write_video
     w=st.integers(1, 9),
     chunk=st.integers(1, 7),
     seed=st.integers(0, 2**16),
+    path=st.sampled_from([("numba", True), ("numba", False), ("numpy", False)]),
 )
-def test_median_equals_numpy_bit_for_bit(n, h, w, chunk, seed):
+def test_median_equals_numpy_bit_for_bit(n, h, w, chunk, seed, path):
     frames = np.random.default_rng(seed).integers(0, 256, (n, h, w), dtype=np.uint8)
-    acc = MedianAccumulator((h, w), chunk_frames=chunk)
+    acc = MedianAccumulator((h, w), chunk_frames=chunk, backend=path[0], overlap=path[1])
     for frame in frames:
         acc.update(frame)
     ours = acc.median()
@@ -35,8 +36,9 @@ def test_even_count_gives_half_values():
     assert temporal_median(frames)[0, 0] == 10.5
 
 
-def test_counters_widen_past_uint16(monkeypatch):
-    acc = MedianAccumulator((1, 2), chunk_frames=4)
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_counters_widen_past_uint16(backend):
+    acc = MedianAccumulator((1, 2), chunk_frames=4, backend=backend)
     assert acc.counts_.dtype == np.uint16
     acc.n_frames_ = np.iinfo(np.uint16).max - 2  # pretend many frames came before
     acc.counts_[:, 7] = np.iinfo(np.uint16).max - 2
@@ -45,6 +47,93 @@ def test_counters_widen_past_uint16(monkeypatch):
     acc._flush()
     assert acc.counts_.dtype == np.uint32
     assert acc.counts_[0, 7] == np.iinfo(np.uint16).max + 2
+
+
+# ------------------------------------------------------------ chunk and tile boundaries
+
+PATHS = [("numba", True), ("numba", False), ("numpy", False)]
+
+
+def _median(frames, backend, overlap, chunk_frames):
+    acc = MedianAccumulator(
+        frames.shape[1:3], chunk_frames=chunk_frames, backend=backend, overlap=overlap
+    )
+    for frame in frames:
+        acc.update(frame)
+    return acc
+
+
+@pytest.mark.parametrize(("backend", "overlap"), PATHS)
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 4, 5, 8, 9, 130])  # chunk 4: partial, exact
+@pytest.mark.parametrize("shape", [(1, 1), (3, 37), (33, 1), (7, 65)])  # not multiples of 32
+def test_chunk_and_tile_boundaries(backend, overlap, n_frames, shape, rng):
+    frames = rng.integers(0, 256, (n_frames, *shape), dtype=np.uint8)
+    frames[:, 0, 0] = 0  # both extremes of the value range
+    frames[:, -1, -1] = 255
+    acc = _median(frames, backend, overlap, chunk_frames=4)
+    got = acc.median()
+    assert got.dtype == np.float32 and got.shape == shape
+    assert np.array_equal(got, np.median(frames, axis=0).astype(np.float32))
+    assert acc.n_frames_ == n_frames and int(acc.counts_.sum()) == n_frames * shape[0] * shape[1]
+    assert got[-1, -1] == 255.0 and (got[0, 0] == 0.0 or shape == (1, 1))
+
+
+@pytest.mark.parametrize(("backend", "overlap"), PATHS)
+def test_constant_video_and_two_frame_halves(backend, overlap):
+    constant = np.full((70, 5, 40), 77, dtype=np.uint8)
+    assert (_median(constant, backend, overlap, 64).median() == 77.0).all()
+    two = np.stack([np.zeros((3, 33), np.uint8), np.full((3, 33), 255, np.uint8)])
+    assert (_median(two, backend, overlap, 64).median() == 127.5).all()
+
+
+def test_numba_and_numpy_counts_agree(rng):
+    frames = rng.integers(0, 256, (100, 19, 45), dtype=np.uint8)
+    fast = _median(frames, "numba", True, 32)
+    ref = _median(frames, "numpy", False, 32)
+    fast._flush()
+    ref._flush()
+    assert fast.counts_.dtype == ref.counts_.dtype == np.uint16
+    assert np.array_equal(fast.counts_, ref.counts_)
+    assert np.array_equal(fast.median(), ref.median())
+
+
+def test_median_can_be_read_mid_stream_and_continued(rng):
+    frames = rng.integers(0, 256, (11, 4, 35), dtype=np.uint8)
+    acc = _median(frames[:6], "numba", True, 4)
+    assert np.array_equal(acc.median(), np.median(frames[:6], axis=0).astype(np.float32))
+    for frame in frames[6:]:
+        acc.update(frame)
+    assert np.array_equal(acc.median(), np.median(frames, axis=0).astype(np.float32))
+
+
+def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
+    import painscope.background.median as median_module
+
+    assert MedianAccumulator((2, 2)).backend == "numba"  # numba is a dependency
+    monkeypatch.setattr(median_module, "numba_available", lambda: False)
+    acc = MedianAccumulator((2, 2))
+    assert acc.backend == "numpy" and len(acc._buffers) == 1
+
+
+def test_worker_error_reaches_the_caller(monkeypatch):
+    from painscope.background import kernels
+
+    def broken(chunk, n, counts):
+        raise RuntimeError("boom")
+
+    acc = MedianAccumulator((2, 3), chunk_frames=2, backend="numba", overlap=True)
+    monkeypatch.setattr(kernels, "add_chunk", broken)
+    acc.update(np.zeros((2, 3), np.uint8))
+    acc.update(np.zeros((2, 3), np.uint8))  # chunk full: added in the worker, which fails
+    with pytest.raises(RuntimeError, match="boom"):
+        acc.median()
+
+
+def test_rejects_bad_settings():
+    with pytest.raises(ValueError, match="backend"):
+        MedianAccumulator((2, 2), backend="cuda")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="chunk_frames"):
+        MedianAccumulator((2, 2), chunk_frames=0)
 
 
 def test_long_hint_uses_uint32():

@@ -1,0 +1,52 @@
+"""Compiled (numba) inner loops of the exact median histogram.
+
+Imported lazily by :class:`~painscope.background.median.MedianAccumulator`: importing numba
+costs ~0.5 s and compiling these loops ~1 s the first time (then cached on disk beside this
+file, or in numba's user cache when the package folder is read-only).
+
+Why this layout (measured on 1280 × 1024 frames, BENCHMARKS.md "Exact median"): a chunk of
+frames is buffered as ``(n_frames, n_pixels)`` uint8 and added pixel tile by pixel tile, so a
+tile's counters (``tile × 256`` counts, 16 KiB for 32 uint16 pixels) stay in L1 while every
+frame of the chunk is added, and consecutive increments go to different pixels (no
+store-to-load dependency chain on one bin). The loops release the GIL, so a chunk can be
+added in a worker thread while the decoder fills the next one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+TILE = 32  # pixels per tile (16–64 were fastest, within noise; 4–8 and ≥ 4096 slower)
+
+
+@njit(nogil=True, cache=True)
+def add_chunk(chunk: np.ndarray, n: int, counts: np.ndarray) -> None:  # pragma: no cover
+    """Add the first ``n`` rows of ``chunk`` (N, P) uint8 to ``counts`` (P, 256) in place."""
+    n_pixels = chunk.shape[1]
+    for start in range(0, n_pixels, TILE):
+        stop = min(start + TILE, n_pixels)
+        for f in range(n):
+            for p in range(start, stop):
+                counts[p, chunk[f, p]] += 1
+
+
+@njit(nogil=True, cache=True)
+def read_median(
+    counts: np.ndarray, k_lo: int, k_hi: int, out: np.ndarray
+) -> None:  # pragma: no cover
+    """Mean of the bins holding ranks ``k_lo`` and ``k_hi`` (1-based) of every pixel.
+
+    ``counts`` (P, 256) with at least ``k_hi`` counts per row; ``out`` (P,) float32.
+    """
+    for p in range(counts.shape[0]):
+        below = 0  # counts in the bins before ``b``
+        b = 0
+        while below + counts[p, b] < k_lo:
+            below += counts[p, b]
+            b += 1
+        lo = b
+        while below + counts[p, b] < k_hi:
+            below += counts[p, b]
+            b += 1
+        out[p] = (lo + b) / 2.0
