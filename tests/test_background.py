@@ -202,3 +202,21 @@ def test_torch_histogram_median_on_cuda_is_bit_for_bit_numpy(rng):
     assert np.array_equal(
         _torch_median(frames, "cuda", chunk_frames=64), np.median(frames, axis=0).astype(np.float32)
     )
+
+
+# ------------------------------------------------------------ bench
+
+
+def test_bench_median_rows(tmp_path):
+    from painscope.bench.median import VARIANTS, bench_median, markdown
+
+    frames, _ = blob_frames(70, 24, 40)
+    path = write_video(tmp_path / "blob.mkv", frames)
+    rows = bench_median(path, repeats=1, old_frames=30)
+    assert [r["name"] for r in rows] == list(VARIANTS)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["decode"]["vs_decode"] == 1.0 and by_name["decode"]["frames"] == 70
+    assert by_name["numpy (old)"]["frames"] == 30
+    assert all(r["value"] > 0 and r["cpu_vs_decode"] > 0 for r in rows)
+    assert by_name["numba, overlap"]["memory_mib"] > 0
+    assert markdown(rows).count("\n") == len(rows) + 1

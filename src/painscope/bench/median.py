@@ -74,7 +74,7 @@ def bench_median(
 ) -> list[Row]:
     """Time every variant of :data:`VARIANTS` on ``video``; rows for the bench table.
 
-    Each row: ``variant``, ``value`` (frames/s, wall clock), ``vs_decode`` (wall time per
+    Each row: ``name`` (a key of :data:`VARIANTS`), ``variant``, ``value`` (frames/s, wall clock), ``vs_decode`` (wall time per
     frame ÷ that of the pure decode with the same decoder threads; 1.0 = as fast as decoding),
     ``cpu_frames_per_s`` and ``cpu_vs_decode`` (the same from the process's CPU time, all
     threads: robust on a machine shared with other jobs), ``frames``; accumulator rows also
@@ -115,6 +115,7 @@ def bench_median(
     for name, (kwargs, threads) in VARIANTS.items():
         row: Row = {
             "bench": "median",
+            "name": name,
             "variant": f"{name} ({info.width}x{info.height}, {frames[name]} frames)",
             "value": wall[name],
             "unit": "frames/s",

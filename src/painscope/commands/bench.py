@@ -11,7 +11,7 @@ from rich.table import Table
 
 from painscope.cli import app, console, user_errors
 
-JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train")
+JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train", "median")
 
 
 @app.command("bench")
@@ -38,6 +38,9 @@ def bench_command(
     seconds: float = typer.Option(20.0, help="Length of the synthetic video."),
     e2e_backbone: str = typer.Option("tiny", help="Backbone for the end-to-end run."),
     out: Path = typer.Option(Path("bench.json"), help="Where to write the JSON results."),
+    video_file: Path = typer.Option(
+        None, "--video", help="Time this video instead of a synthetic one (decode, median, ...)."
+    ),
 ) -> None:
     """Measure extraction speed on this machine (CPU, and the GPU when present)."""
     import torch
@@ -70,8 +73,8 @@ def bench_command(
     )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        video = None
-        if jobs & {"decode", "end-to-end", "memory"}:
+        video = video_file
+        if video is None and jobs & {"decode", "end-to-end", "memory", "median"}:
             console.print(f"writing a {seconds:g} s {width}x{height} H.264 test video ...")
             video = synthetic_video(
                 Path(tmp) / "bench.mp4", seconds=seconds, width=width, height=height
@@ -107,6 +110,12 @@ def bench_command(
                 device=str(dev),
                 batch_size=batch_size,
             )
+        if "median" in jobs and video:
+            from painscope.bench.median import bench_median, markdown
+
+            median_rows = bench_median(video, repeats=repeats, say=console.print)
+            console.print(markdown(median_rows), soft_wrap=True)
+            rows += median_rows
         if "train" in jobs:
             rows += bench_train_step(
                 seq_len=train_seq_len, batch_size=train_batch, device=dev, repeats=repeats
