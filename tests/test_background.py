@@ -220,3 +220,47 @@ def test_bench_median_rows(tmp_path):
     assert all(r["value"] > 0 and r["cpu_vs_decode"] > 0 for r in rows)
     assert by_name["numba, overlap"]["memory_mib"] > 0
     assert markdown(rows).count("\n") == len(rows) + 1
+
+
+# ------------------------------------------------------------ background_frames (subsample)
+
+
+def test_sample_indices_are_even_and_distinct():
+    from painscope.background.subsample import n_sampled, sample_indices, sample_mask
+
+    assert sample_indices(10, 5).tolist() == [1, 3, 5, 7, 9]
+    assert sample_indices(9000, 300)[:3].tolist() == [15, 45, 75]
+    idx = sample_indices(2330, 999)
+    assert len(np.unique(idx)) == 999 and idx.min() >= 0 and idx.max() < 2330
+    assert sample_indices(5, 0).tolist() == sample_indices(5, 9).tolist() == [0, 1, 2, 3, 4]
+    assert (
+        sample_mask(100, 0) is None and sample_mask(0, 30) is None and sample_mask(10, 10) is None
+    )
+    mask = sample_mask(100, 7)
+    assert mask is not None and mask.sum() == 7 == n_sampled(100, 7)
+    assert n_sampled(0, 30) == 0 and n_sampled(20, 30) == 20 and n_sampled(20, 0) == 20
+    with pytest.raises(ValueError):
+        sample_indices(10, -1)
+
+
+def test_subsampled_median_is_the_exact_median_of_the_sample(rng):
+    from painscope.background.subsample import sample_indices, sample_mask
+
+    frames = rng.integers(0, 256, (50, 6, 7), dtype=np.uint8)
+    mask = sample_mask(50, 12)
+    acc = MedianAccumulator((6, 7), expected_frames=12)
+    for i, frame in enumerate(frames):
+        if mask is None or mask[i]:
+            acc.update(frame)
+    expected = np.median(frames[sample_indices(50, 12)], axis=0).astype(np.float32)
+    assert np.array_equal(acc.median(), expected) and acc.n_frames_ == 12
+
+
+def test_background_frames_setting():
+    from painscope.config.extract import ExtractConfig
+    from painscope.errors import ConfigError
+
+    assert ExtractConfig().background_frames == 0  # exact by default
+    assert ExtractConfig(background_frames=300).background_frames == 300
+    with pytest.raises(ConfigError, match="background_frames"):
+        ExtractConfig(background_frames=-1)
