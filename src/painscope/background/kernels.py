@@ -22,13 +22,27 @@ TILE = 32  # pixels per tile (16–64 were fastest, within noise; 4–8 and ≥ 
 
 @njit(nogil=True, cache=True)
 def add_chunk(chunk: np.ndarray, n: int, counts: np.ndarray) -> None:  # pragma: no cover
-    """Add the first ``n`` rows of ``chunk`` (N, P) uint8 to ``counts`` (P, 256) in place."""
-    n_pixels = chunk.shape[1]
-    for start in range(0, n_pixels, TILE):
-        stop = min(start + TILE, n_pixels)
+    """Add the first ``n`` rows of ``chunk`` (N, P) uint8 to ``counts`` (P, 256) in place.
+
+    Both arrays C-contiguous. The indices are unsigned 64-bit on purpose: numba then emits no
+    negative-index wrap-around test per access (measured 1.4× faster than plain
+    ``counts[p, chunk[f, p]] += 1`` with ``range`` indices).
+    """
+    flat = counts.reshape(-1)  # (P · 256,)
+    values = chunk.reshape(-1)  # (N · P,)
+    n_pixels = np.uint64(chunk.shape[1])
+    tile = np.uint64(TILE)
+    one = counts.dtype.type(1)
+    start = np.uint64(0)
+    while start < n_pixels:
+        stop = min(start + tile, n_pixels)
         for f in range(n):
-            for p in range(start, stop):
-                counts[p, chunk[f, p]] += 1
+            row = np.uint64(f) * n_pixels
+            p = start
+            while p < stop:
+                flat[p * np.uint64(256) + np.uint64(values[row + p])] += one
+                p += np.uint64(1)
+        start += tile
 
 
 @njit(nogil=True, cache=True)
