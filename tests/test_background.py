@@ -264,3 +264,22 @@ def test_background_frames_setting():
     assert ExtractConfig(background_frames=300).background_frames == 300
     with pytest.raises(ConfigError, match="background_frames"):
         ExtractConfig(background_frames=-1)
+
+
+def test_bench_median_cli(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from painscope.cli import app
+
+    frames, _ = blob_frames(40, 16, 32)
+    path = write_video(tmp_path / "blob.mkv", frames)
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(
+        app, ["bench", "median", "--video", str(path), "--repeats", "1", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())["results"]
+    assert {r["bench"] for r in rows} == {"median"} and len(rows) == 5
+    assert "| numba, overlap (32x16, 40 frames) |" in result.output
