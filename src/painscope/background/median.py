@@ -97,11 +97,12 @@ class MedianAccumulator:
         if backend == "auto":
             backend = "numba" if numba_available() else "numpy"
         self.backend: Backend = backend
+        dtype = np.uint16 if expected_frames < np.iinfo(np.uint16).max else np.uint32
         if backend == "numba":
             from painscope.background import kernels
 
             self._kernels = kernels
-        dtype = np.uint16 if expected_frames < np.iinfo(np.uint16).max else np.uint32
+            kernels.warm_up(dtype)
         self.counts_ = np.zeros((self.n_pixels, 256), dtype=dtype)  # (P, 256)
         self.n_frames_ = 0  # frames in counts_ once every chunk is added (see _flush)
         n_buffers = 2 if overlap and backend == "numba" else 1
