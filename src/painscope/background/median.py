@@ -68,12 +68,13 @@ class MedianAccumulator:
     expected_frames : a hint to choose the counter width (uint16 below 65,535 frames);
         the counters are widened automatically if the hint was low.
     chunk_frames : frames buffered before they are added tile by tile (cache-friendly).
-    backend : ``numba`` (compiled loops, ~10× faster), ``numpy`` (tiled ``np.bincount``,
+    backend : ``numba`` (compiled loops; counting measured 4–10× faster), ``numpy`` (tiled ``np.bincount``,
         the reference), or ``auto``: numba when it imports, else numpy. Same result, bit
         for bit.
     overlap : with numba, add a full chunk in a worker thread while :meth:`update` fills a
         second chunk buffer (the loop releases the GIL), so decoding and counting run on two
-        cores; costs a second chunk buffer.
+        cores; costs a second chunk buffer. Pass False when every core already has a
+        process of its own (parallel video workers).
 
     Memory: ``height × width × 256`` counters (uint16: 640 MiB at 1280 × 1024) plus one chunk
     (two with ``overlap``) of ``chunk_frames × height × width`` bytes (64 frames: 80 MiB).
