@@ -86,6 +86,18 @@ def test_constant_video_and_two_frame_halves(backend, overlap):
     assert (_median(two, backend, overlap, 64).median() == 127.5).all()
 
 
+@pytest.mark.parametrize("shape", [(91, 97), (64, 256), (3, 8193)])  # strips of 8192 pixels
+def test_strip_boundaries(shape, rng):
+    from painscope.background.kernels import STRIP, strips_shape
+
+    frames = rng.integers(0, 256, (7, *shape), dtype=np.uint8)
+    frames[:, -1, -1] = 255  # the last pixel, in the (partial) last strip
+    acc = _median(frames, "numba", True, 3)
+    assert acc._buffers[0].shape == strips_shape(shape[0] * shape[1], 3)
+    assert acc._buffers[0].shape[0] == -(-shape[0] * shape[1] // STRIP) >= 2
+    assert np.array_equal(acc.median(), np.median(frames, axis=0).astype(np.float32))
+
+
 def test_numba_and_numpy_counts_agree(rng):
     frames = rng.integers(0, 256, (100, 19, 45), dtype=np.uint8)
     fast = _median(frames, "numba", True, 32)
@@ -118,7 +130,7 @@ def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
 def test_worker_error_reaches_the_caller(monkeypatch):
     from painscope.background import kernels
 
-    def broken(chunk, n, counts):
+    def broken(chunk, n, n_pixels, counts):
         raise RuntimeError("boom")
 
     acc = MedianAccumulator((2, 3), chunk_frames=2, backend="numba", overlap=True)

@@ -107,9 +107,11 @@ class MedianAccumulator:
         self.counts_ = np.zeros((self.n_pixels, 256), dtype=dtype)  # (P, 256)
         self.n_frames_ = 0  # frames in counts_ once every chunk is added (see _flush)
         n_buffers = 2 if overlap and backend == "numba" else 1
-        self._buffers = [
-            np.empty((chunk_frames, self.n_pixels), dtype=np.uint8) for _ in range(n_buffers)
-        ]  # each (N, P)
+        layout: tuple[int, ...] = (chunk_frames, self.n_pixels)  # numpy: (N, P)
+        if backend == "numba":  # (strips, N, pixels per strip)
+            layout = self._kernels.strips_shape(self.n_pixels, chunk_frames)
+        self._buffers = [np.empty(layout, dtype=np.uint8) for _ in range(n_buffers)]
+        self._chunk_frames = chunk_frames
         self._chunk = self._buffers[0]
         self._filled = 0
         self._worker: threading.Thread | None = None
@@ -121,9 +123,12 @@ class MedianAccumulator:
     def update(self, frame: np.ndarray) -> None:
         """Add one (height, width) uint8 frame."""
         check_frame(frame, self.shape)
-        self._chunk[self._filled] = frame.reshape(-1)
+        if self.backend == "numba":
+            self._kernels.store_frame(self._chunk, self._filled, frame.reshape(-1))
+        else:
+            self._chunk[self._filled] = frame.reshape(-1)
         self._filled += 1
-        if self._filled == len(self._chunk):
+        if self._filled == self._chunk_frames:
             self._submit()
 
     def _submit(self) -> None:
@@ -139,7 +144,7 @@ class MedianAccumulator:
             self._add_numpy(chunk[:n])
             return
         if len(self._buffers) == 1:
-            self._kernels.add_chunk(chunk, n, self.counts_)
+            self._kernels.add_chunk(chunk, n, self.n_pixels, self.counts_)
             return
         self._chunk = self._buffers[1] if chunk is self._buffers[0] else self._buffers[0]
         self._worker = threading.Thread(
@@ -149,7 +154,7 @@ class MedianAccumulator:
 
     def _add_numba(self, chunk: np.ndarray, n: int, counts: np.ndarray) -> None:
         try:
-            self._kernels.add_chunk(chunk, n, counts)
+            self._kernels.add_chunk(chunk, n, self.n_pixels, counts)
         except BaseException as err:  # re-raised by _wait in the caller's thread
             self._worker_error = err
 
