@@ -121,7 +121,8 @@ def test_median_can_be_read_mid_stream_and_continued(rng):
 def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
     import painscope.background.median as median_module
 
-    assert MedianAccumulator((2, 2)).backend == "numba"  # numba is a dependency
+    default = MedianAccumulator((2, 2))
+    assert default.backend == "numba" and len(default._buffers) == 1  # numba is a dependency
     monkeypatch.setattr(median_module, "numba_available", lambda: False)
     acc = MedianAccumulator((2, 2))
     assert acc.backend == "numpy" and len(acc._buffers) == 1
@@ -230,7 +231,7 @@ def test_bench_median_rows(tmp_path):
     assert by_name["decode"]["vs_decode"] == 1.0 and by_name["decode"]["frames"] == 70
     assert by_name["numpy (old)"]["frames"] == 30
     assert all(r["value"] > 0 and r["cpu_vs_decode"] > 0 for r in rows)
-    assert by_name["numba, overlap"]["memory_mib"] > 0
+    assert by_name["numba, worker thread"]["memory_mib"] > by_name["numba (default)"]["memory_mib"]
     assert markdown(rows).count("\n") == len(rows) + 1
 
 
@@ -293,5 +294,5 @@ def test_bench_median_cli(tmp_path):
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text())["results"]
-    assert {r["bench"] for r in rows} == {"median"} and len(rows) == 5
-    assert "| numba, overlap (32x16, 40 frames) |" in result.output
+    assert {r["bench"] for r in rows} == {"median"} and len(rows) == 6
+    assert "| numba (default) (32x16, 40 frames) |" in result.output
