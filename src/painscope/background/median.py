@@ -10,14 +10,15 @@ histogram. The result is bit-for-bit what ``np.median(frames, axis=0)`` gives
 (for an even frame count, the mean of the two middle values, so it can end in .5).
 
 Speed: the counting loop is compiled with numba (:mod:`painscope.background.kernels`:
-pixel tiles whose counters stay in L1 over a chunk of frames; optionally in a worker thread
-beside the decoder); a pure-numpy path (tiled ``np.bincount``, ~10× slower) is the reference
+pixel tiles whose counters stay in L1 over a chunk of frames) and runs in a worker thread
+beside the decoder; a pure-numpy path (tiled ``np.bincount``, ~10× slower) is the reference
 and the fallback when numba does not import. Both give the same counts, bit for bit.
 
 Memory: ``height × width × 256`` counters — uint16 while the video has fewer
 than 65,535 frames (36 min at 30 fps), uint32 beyond: 640 MiB (1.25 GiB) for
-1280 × 1024, independent of the video's length — plus one 128-frame chunk buffer
-(160 MiB at 1280 × 1024): 800 MiB in all for a video of any length under 36 min.
+1280 × 1024, independent of the video's length — plus two 128-frame chunk buffers
+(2 × 160 MiB at 1280 × 1024; one with ``overlap=False``): 960 MiB in all (800 MiB) for a
+video of any length under 36 min.
 """
 
 from __future__ import annotations
@@ -73,9 +74,9 @@ class MedianAccumulator:
         for bit.
     overlap : with numba, add a full chunk in a worker thread while :meth:`update` fills a
         second chunk buffer (the loop releases the GIL), so decoding and counting can run on
-        two cores; costs a second chunk buffer. Off by default: on the shared 2-core machine
-        of BENCHMARKS.md it did not beat counting in the caller's thread, and with parallel
-        video workers every core already has a process of its own.
+        two cores; costs a second chunk buffer. On by default: on the 2-core machine of
+        BENCHMARKS.md it beat counting in the caller's thread in wall and CPU time (with
+        128-frame strip buffers; with 64-frame frame-major buffers it had not).
 
     Memory: ``height × width × 256`` counters (uint16: 640 MiB at 1280 × 1024) plus one chunk
     (two with ``overlap``) of ``chunk_frames × height × width`` bytes (128 frames: 160 MiB).
@@ -88,7 +89,7 @@ class MedianAccumulator:
         expected_frames: int = 0,
         chunk_frames: int = 128,
         backend: Backend = "auto",
-        overlap: bool = False,
+        overlap: bool = True,
     ) -> None:
         if backend not in ("auto", "numba", "numpy"):
             raise ValueError(f"unknown backend {backend!r}; use auto, numba or numpy")

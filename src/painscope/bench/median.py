@@ -5,9 +5,9 @@ run and reports frames/s and the ratio to the pure decode pass:
 
 * ``decode``: :func:`~painscope.io.video.iter_frames` gray, nothing else (the floor);
 * ``numba (default)``: decode + :class:`~painscope.background.median.MedianAccumulator`
-  with its default settings (compiled counting in the caller's thread);
+  with its default settings (compiled counting in a worker thread beside the decoder);
+* ``numba, caller's thread``: ``overlap=False``, counting in the caller's thread;
 * ``numba, one thread``: the same with one decoder thread (one core);
-* ``numba, worker thread``: ``overlap=True``, counting in a worker thread beside the decoder;
 * ``numpy (old)``: decode + the pure-numpy tiled ``np.bincount`` histogram with a 128-frame
   chunk, the algorithm before the compiled loop (run on the first ``old_frames`` frames only:
   it is ~10× slower).
@@ -36,8 +36,8 @@ VARIANTS: dict[str, tuple[dict[str, Any] | None, int]] = {
     "decode": (None, 0),
     "decode, one thread": (None, 1),
     "numba (default)": ({"backend": "numba"}, 0),
-    "numba, one thread": ({"backend": "numba"}, 1),
-    "numba, worker thread": ({"backend": "numba", "overlap": True}, 0),
+    "numba, caller's thread": ({"backend": "numba", "overlap": False}, 0),
+    "numba, one thread": ({"backend": "numba", "overlap": False}, 1),
     "numpy (old)": ({"backend": "numpy", "overlap": False, "chunk_frames": 128}, 0),
 }
 
