@@ -19,6 +19,7 @@ import torch
 
 from painscope.background.median import MedianAccumulator
 from painscope.background.median_torch import TorchMedianAccumulator
+from painscope.background.subsample import n_sampled, sample_mask
 from painscope.errors import VideoError
 from painscope.io.atomic import atomic_path
 from painscope.io.prefetch import prefetch
@@ -43,17 +44,28 @@ def make_accumulator(
 
 
 def compute_background(
-    path: Path, info: VideoInfo, *, device: torch.device, prefetch_depth: int = 8
+    path: Path,
+    info: VideoInfo,
+    *,
+    device: torch.device,
+    prefetch_depth: int = 8,
+    background_frames: int = 0,
 ) -> Background:
-    """One gray decode pass of ``path`` → its exact median. Raises :class:`VideoError`."""
+    """One gray decode pass of ``path`` → its exact median. Raises :class:`VideoError`.
+
+    ``background_frames`` N > 0 counts only N evenly spaced frames (the fast approximate
+    option, :mod:`painscope.background.subsample`); every frame is still decoded, so the
+    truncation check sees them all. ``n_frames`` of the result is the frames decoded.
+    """
+    keep = sample_mask(info.n_frames, background_frames)  # None: every frame (exact)
+    expected = n_sampled(info.n_frames, background_frames)
     acc: MedianAccumulator | TorchMedianAccumulator | None = None
     n, last_s = 0, 0.0
     for frame in prefetch(iter_frames(path, color="gray"), prefetch_depth):
         if acc is None:
-            acc = make_accumulator(
-                frame.image.shape[:2], expected_frames=info.n_frames, device=device
-            )
-        acc.update(frame.image)
+            acc = make_accumulator(frame.image.shape[:2], expected_frames=expected, device=device)
+        if keep is None or (frame.index < len(keep) and keep[frame.index]):
+            acc.update(frame.image)
         n, last_s = n + 1, frame.time_s
     assert acc is not None  # iter_frames raises when there is no frame
     check_complete(path, info, n, last_s + (1.0 / info.fps if info.fps > 0 else 0.0))
@@ -69,26 +81,39 @@ def video_background(
     video_id: str,
     device: torch.device,
     prefetch_depth: int = 8,
+    background_frames: int = 0,
 ) -> Background:
-    """The cached background of ``path`` if its content hash matches, else compute and cache."""
+    """The cached background of ``path`` if its content hash (and ``background_frames``)
+    match, else compute and cache. The exact and the subsampled median never mix:
+    the cache records which one it holds (files without the field are exact)."""
     cached = Path(cache_dir) / f"{video_id}.npz" if cache_dir else None
     if cached is not None and cached.exists():
         with contextlib.suppress(Exception), np.load(cached) as data:
-            if str(data["video_hash"]) == video_hash:
+            sampled = int(data["background_frames"]) if "background_frames" in data else 0
+            if str(data["video_hash"]) == video_hash and sampled == background_frames:
                 return Background(data["median"].astype(np.float32), int(data["n_frames"]))
-    background = compute_background(path, info, device=device, prefetch_depth=prefetch_depth)
+    background = compute_background(
+        path, info, device=device, prefetch_depth=prefetch_depth,
+        background_frames=background_frames,
+    )  # fmt: skip
     if cached is not None:
-        write_background(cached, background, video_hash)
+        write_background(cached, background, video_hash, background_frames)
     return background
 
 
-def write_background(cached: Path, background: Background, video_hash: str) -> None:
+def write_background(
+    cached: Path, background: Background, video_hash: str, background_frames: int = 0
+) -> None:
     """``.npz`` (exact) and ``.png`` (rounded) beside each other, each written atomically."""
     from PIL import Image
 
     with atomic_path(cached) as tmp, open(tmp, "wb") as handle:
         np.savez(
-            handle, median=background.median, video_hash=video_hash, n_frames=background.n_frames
+            handle,
+            median=background.median,
+            video_hash=video_hash,
+            n_frames=background.n_frames,
+            background_frames=background_frames,
         )
     png = np.clip(np.floor(background.median + 0.5), 0, 255).astype(np.uint8)
     with atomic_path(cached.with_suffix(".png")) as tmp:

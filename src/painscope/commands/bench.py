@@ -12,7 +12,7 @@ from rich.table import Table
 from painscope.cli import app, console, user_errors
 from painscope.cli_text import safe
 
-JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train")
+JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train", "median")
 E2E = "e2e"  # on its own: `painscope bench e2e` (not part of the default set)
 
 
@@ -40,7 +40,9 @@ def bench_command(
     seconds: float = typer.Option(20.0, help="Length of the synthetic video."),
     e2e_backbone: str = typer.Option("tiny", help="Backbone for the end-to-end run."),
     out: Path = typer.Option(Path("bench.json"), help="Where to write the JSON results."),
-    video: Path | None = typer.Option(None, help="e2e: this video (default: a synthetic one)."),
+    video: Path | None = typer.Option(
+        None, help="Time this video instead of a synthetic one (e2e, decode, median, ...)."
+    ),
     workers: int = typer.Option(0, help="e2e: N workers to compare with 1 (0 = CPUs available)."),
     n_videos: int = typer.Option(4, help="e2e: videos in the multi-video project."),
     real_backbone: str = typer.Option("swin3d_t", help="e2e: real backbone ('' = skip it)."),
@@ -84,8 +86,7 @@ def bench_command(
     )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        video = None
-        if jobs & {"decode", "end-to-end", "memory"}:
+        if video is None and jobs & {"decode", "end-to-end", "memory", "median"}:
             console.print(f"writing a {seconds:g} s {width}x{height} H.264 test video ...")
             video = synthetic_video(
                 Path(tmp) / "bench.mp4", seconds=seconds, width=width, height=height
@@ -121,6 +122,12 @@ def bench_command(
                 device=str(dev),
                 batch_size=batch_size,
             )
+        if "median" in jobs and video:
+            from painscope.bench.median import bench_median, markdown
+
+            median_rows = bench_median(video, repeats=repeats, say=console.print)
+            console.print(markdown(median_rows), soft_wrap=True)
+            rows += median_rows
         if "train" in jobs:
             rows += bench_train_step(
                 seq_len=train_seq_len, batch_size=train_batch, device=dev, repeats=repeats

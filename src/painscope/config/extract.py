@@ -48,6 +48,12 @@ class ExtractConfig:
         "darker OR brighter than the floor); positive = max(frame - median, 0) (bright mouse on dark\n"
         "IR floor); negative = max(median - frame, 0) (dark mouse on bright floor).",
     )
+    background_frames: int = setting(
+        0,
+        "Frames counted for the background median: 0 = every frame (the exact median); N = N\n"
+        "frames spread evenly over the video (less counting, every frame still decoded; on two\n"
+        "real videos N = 300 was off by 0.04 gray levels on average, 2 at most).",
+    )
     clip_seconds: float = setting(1.5, "Length of one clip in seconds (200 clips per 5 minutes).")
     frames_per_clip: int = setting(
         32, "Frames sampled evenly in time from each clip (32, or 16 for speed)."
@@ -134,6 +140,11 @@ class ExtractConfig:
             raise ConfigError(
                 f"extract.input_size must be a multiple of 32 (>= 32), got {self.input_size}",
                 fix="use 224 (the paper's), or 128 / 160 / 192 for speed",
+            )
+        if self.background_frames < 0:
+            raise ConfigError(
+                f"extract.background_frames must be >= 0, got {self.background_frames}",
+                fix="use 0 (every frame, exact) or a number of frames such as 300",
             )
         if self.prefetch < 0:
             raise ConfigError(f"extract.prefetch must be >= 0, got {self.prefetch}")

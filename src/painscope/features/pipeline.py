@@ -118,6 +118,7 @@ def extract_video(
             video_id=job.video_id,
             device=background_device or torch.device("cpu"),
             prefetch_depth=2 * config.prefetch,
+            background_frames=config.background_frames,
         ).median
     expected = None
     if info.fps > 0 and info.n_frames > 0:
