@@ -293,11 +293,10 @@ def run_bench(
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     """One line per case: ViS4mer, painscope's LR baseline, the reference LR, chance, time."""
 
+    from painscope.evaluate.results import format_ci
+
     def fmt(m: dict[str, Any] | None, key: str) -> str:
-        if not m:
-            return "—"
-        ci = m.get(f"{key}_ci") or [float("nan")] * 2
-        return f"{m[key]:.3f} [{ci[0]:.2f}, {ci[1]:.2f}]"
+        return format_ci(m[key], m.get(f"{key}_ci"), 3) if m else "–"
 
     lines = [
         "| case | scheme | ViS4mer acc | ViS4mer macro F1 | LR baseline acc | reference LR acc "

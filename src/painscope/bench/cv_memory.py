@@ -118,3 +118,11 @@ def bench_cv_memory(
                 }
             )
     return rows
+
+
+def markdown_table(rows: list[Row]) -> str:
+    """The rows of :func:`bench_cv_memory` as a Markdown table."""
+    keys = list(rows[0]) if rows else []
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
+    return "\n".join(lines) + "\n"

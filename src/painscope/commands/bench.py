@@ -251,3 +251,26 @@ def bench_classifier_command(
     )  # fmt: skip
     console.print(markdown_table(rows))
     console.print(f"results: {safe(out / 'classifier.json')}")
+
+
+@app.command("bench-cv-memory")
+@user_errors
+def bench_cv_memory_command(
+    out: Path = typer.Argument(Path("painscope-cv-memory"), help="Work folder (token files)."),
+    sizes: str = typer.Option("24,48,96", help="Numbers of videos, comma-separated."),
+    tokens: str = typer.Option("all", help="Token view: all, block or mean."),
+    n_clips: int = typer.Option(200, help="Clips per synthetic video (paper: 200)."),
+    channels: int = typer.Option(1024, help="Token channels (Swin-B: 1024)."),
+) -> None:
+    """Peak memory of `painscope cv` with token stores in memory vs read lazily (train.load)."""
+    import json
+
+    from painscope.bench.cv_memory import bench_cv_memory, markdown_table
+
+    rows = bench_cv_memory(
+        out, tuple(int(n) for n in sizes.split(",") if n.strip()), mode=tokens,
+        n_clips=n_clips, channels=channels,
+    )  # fmt: skip
+    (out / "cv_memory.json").write_text(json.dumps(rows, indent=1))
+    console.print(markdown_table(rows))
+    console.print(f"results: {safe(out / 'cv_memory.json')}")
