@@ -46,3 +46,12 @@ def tiny_config():
         input_size=64,
         batch_size=4,
     )
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray cluster of 2 CPUs (no network, no dashboard) for a test module."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

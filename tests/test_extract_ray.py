@@ -16,13 +16,6 @@ from videos import blob_frames
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 @pytest.fixture
 def fixed_weights(tmp_path, tiny_config):
     """A weights file, so every process (driver, actor) builds the same network."""

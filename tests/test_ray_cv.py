@@ -15,13 +15,6 @@ from painscope.train import TokenStoreSource, run_cv
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def test_ray_cv_equals_serial(tmp_path, local_ray):
     import torch
 

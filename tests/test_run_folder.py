@@ -54,6 +54,7 @@ def cv_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root, np.random.default_rng(0), per_class=6, treated={"GBA": 3, "saline": 3}
     )
     config = TrainConfig(**{**TINY, "group_by": "mouse_id", "baseline": True})
+    torch.set_num_threads(1)  # module fixtures run before the autouse one; same arithmetic
     return run_cv(project, config, progress=False)
 
 

@@ -200,6 +200,20 @@ def _e2e(
     console.print(f"results: {out}")
 
 
+def _items(text: str) -> list[str]:
+    """A comma-separated option as its non-empty items."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _say(text: str) -> None:
+    console.print(safe(text))
+
+
+def _print_results(table: str, path: Path) -> None:
+    console.print(table)
+    console.print(f"results: {safe(path)}")
+
+
 @app.command("bench-sim")
 @user_errors
 def bench_sim_command(
@@ -223,11 +237,10 @@ def bench_sim_command(
         scheme=scheme,
         group_by=group_by,
         seed=seed,
-        methods=[m.strip() for m in methods.split(",") if m.strip()],
-        say=lambda text: console.print(safe(text)),
+        methods=_items(methods),
+        say=_say,
     )
-    console.print(markdown_table(rows))
-    console.print(f"results: {safe(out / 'controlled.json')}")
+    _print_results(markdown_table(rows), out / "controlled.json")
 
 
 @app.command("bench-classifier")
@@ -245,12 +258,8 @@ def bench_classifier_command(
     """The classifier with default settings on inputs of known signal (docs/classifier.md)."""
     from painscope.bench.classifier import markdown_table, run_bench
 
-    rows = run_bench(
-        out, [c.strip() for c in cases.split(",") if c.strip()], seed=seed,
-        say=lambda text: console.print(safe(text)),
-    )  # fmt: skip
-    console.print(markdown_table(rows))
-    console.print(f"results: {safe(out / 'classifier.json')}")
+    rows = run_bench(out, _items(cases), seed=seed, say=_say)
+    _print_results(markdown_table(rows), out / "classifier.json")
 
 
 @app.command("bench-cv-memory")
@@ -267,10 +276,7 @@ def bench_cv_memory_command(
 
     from painscope.bench.cv_memory import bench_cv_memory, markdown_table
 
-    rows = bench_cv_memory(
-        out, tuple(int(n) for n in sizes.split(",") if n.strip()), mode=tokens,
-        n_clips=n_clips, channels=channels,
-    )  # fmt: skip
+    sizes_n = tuple(int(n) for n in _items(sizes))
+    rows = bench_cv_memory(out, sizes_n, mode=tokens, n_clips=n_clips, channels=channels)
     (out / "cv_memory.json").write_text(json.dumps(rows, indent=1))
-    console.print(markdown_table(rows))
-    console.print(f"results: {safe(out / 'cv_memory.json')}")
+    _print_results(markdown_table(rows), out / "cv_memory.json")

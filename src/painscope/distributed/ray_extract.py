@@ -25,7 +25,7 @@ import numpy as np
 from painscope.config import ExtractConfig, to_dict
 from painscope.distributed.ray_runtime import connect
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
-from painscope.features.parallel import BackboneInfo
+from painscope.features.parallel import BackboneInfo, ProxyBackbone
 from painscope.features.pipeline import RunPaths, VideoHooks
 from painscope.features.runner import write_run_config
 from painscope.features.weights import WeightsInfo
@@ -49,14 +49,12 @@ class BackboneActor:
         return self.extractor.run_batch(clips, background)
 
 
-class ActorBackbone:
+class ActorBackbone(ProxyBackbone):
     """A :class:`~painscope.features.extractor.Backbone` that runs batches on an actor."""
 
     def __init__(self, actor: Any, info: BackboneInfo) -> None:
+        super().__init__(info)
         self.actor = actor
-        self.weights = info.weights
-        self.device_label = info.device_label
-        self.precision_label = info.precision_label
 
     def run_batch(
         self, clips: np.ndarray, background: np.ndarray | None = None

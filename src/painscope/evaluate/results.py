@@ -19,7 +19,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from painscope.errors import PainscopeError
 from painscope.evaluate.drugtest import DrugTest
@@ -171,6 +171,32 @@ def finish_status(
         done = replace(status, status=Status.FAILED, finished=now(), error=text)
     write_status(run_dir, done)
     return done
+
+
+class RunRecorder:
+    """``run.json`` of a run folder while a command fills it: ``running`` from the start,
+    ``complete`` when the ``with`` block ends normally, ``failed`` (with the error) when it
+    raises — written last either way. ``advance`` records finished jobs as they come.
+
+    >>> with RunRecorder(run, "cv", len(jobs)) as rec:   # doctest: +SKIP
+    ...     for job in jobs: ...; rec.advance()
+    """
+
+    def __init__(self, run_dir: Path, command: str, jobs_total: int = 1, **fields: Any) -> None:
+        self.run_dir = Path(run_dir)
+        self.status = start_status(self.run_dir, command, jobs_total, **fields)
+
+    def advance(self) -> None:
+        """One more job done."""
+        self.status = replace(self.status, jobs_done=self.status.jobs_done + 1)
+        write_status(self.run_dir, self.status)
+
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> Literal[False]:
+        self.status = finish_status(self.run_dir, self.status, error)
+        return False  # an error propagates
 
 
 # ---------------------------------------------------------------- the whole folder

@@ -52,14 +52,22 @@ class RemoteBackboneError(Exception):
     """The backbone process could not run a batch; the message says why."""
 
 
-class RemoteBackbone:
-    """A :class:`~painscope.features.extractor.Backbone` whose model lives in another process."""
+class ProxyBackbone:
+    """A :class:`~painscope.features.extractor.Backbone` whose model lives elsewhere (another
+    process, a Ray actor): it knows what ``info`` says of the model; subclasses send batches."""
 
-    def __init__(self, wid: int, to_main: Any, reply: Any, info: BackboneInfo) -> None:
-        self.wid, self.to_main, self.reply = wid, to_main, reply
+    def __init__(self, info: BackboneInfo) -> None:
         self.weights = info.weights
         self.device_label = info.device_label
         self.precision_label = info.precision_label
+
+
+class RemoteBackbone(ProxyBackbone):
+    """The backbone of the process that started this worker, reached through queues."""
+
+    def __init__(self, wid: int, to_main: Any, reply: Any, info: BackboneInfo) -> None:
+        super().__init__(info)
+        self.wid, self.to_main, self.reply = wid, to_main, reply
 
     def run_batch(
         self, clips: np.ndarray, background: np.ndarray | None = None

@@ -15,7 +15,6 @@ built-in ``map``, serial), so a parallel runner can be passed in; ``run_train``
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -31,15 +30,13 @@ from painscope.evaluate.metrics import classification_metrics, qwk_table
 from painscope.evaluate.results import (
     FoldTraining,
     GroupedBy,
+    RunRecorder,
     RunResults,
     RunStatus,
     Scores,
     Weights,
-    finish_status,
     prediction_rows,
-    start_status,
     write_results,
-    write_status,
 )
 from painscope.evaluate.splits import make_folds, round_roles
 from painscope.manifest import VideoEntry
@@ -266,11 +263,10 @@ def run_cv(
     grouped = GroupedBy.parse(config.group_by)
 
     run = make_run_dir(inputs.root, name)  # only after every input was validated
-    status = start_status(
+    with RunRecorder(
         run, "cv", len(jobs), grouped_by=grouped,
         expected=tuple((s.name, sc, k) for s in sources for sc in schemes),
-    )  # fmt: skip
-    try:
+    ) as rec:  # fmt: skip
         write_run_config(
             run, "cv", inputs, config, sources, schemes=schemes, grouped_by=config.group_by
         )
@@ -289,22 +285,17 @@ def run_cv(
         context = FoldContext(tuple(entries), labels, config, run, progress)
         rows: list[dict[str, Any]] = []
         fit_info: dict[tuple[str, str], list[FoldTraining]] = {}
-        for n, outcome in enumerate(map_jobs(functools.partial(fit_fold, context=context), jobs)):
+        for outcome in map_jobs(functools.partial(fit_fold, context=context), jobs):
             rows += outcome.rows
             for f in outcome.fits:
                 fit_info.setdefault((outcome.method, f.scheme), []).append(
                     FoldTraining(outcome.fold, f.best_epoch, f.best_val_accuracy)
                 )
-            status = dataclasses.replace(status, jobs_done=n + 1)
-            write_status(run, status)
+            rec.advance()
 
         weights = {s.name: source_weights(inputs.root, s) for s in sources}
         classes = {s: labels[s][1] for s in schemes}
-        write_cv_results(run, status, rows, classes, config, fit_info, weights)
-    except BaseException as err:
-        finish_status(run, status, err)
-        raise
-    finish_status(run, status)
+        write_cv_results(run, rec.status, rows, classes, config, fit_info, weights)
     return run
 
 

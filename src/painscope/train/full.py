@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from painscope.config.train import TrainConfig
-from painscope.evaluate.results import GroupedBy, finish_status, start_status
+from painscope.evaluate.results import GroupedBy, RunRecorder
 from painscope.evaluate.splits import make_folds
 from painscope.project import Project, open_project
 from painscope.train.cv import FoldContext, FoldJob, fit_fold
@@ -52,11 +52,10 @@ def run_train(
         test=(), schemes=(config.scheme,),
     )  # fmt: skip
     run = make_run_dir(inputs.root, name)  # only after every input was validated
-    status = start_status(
+    with RunRecorder(
         run, "train", 1, grouped_by=GroupedBy.parse(config.group_by),
         expected=((source.name, config.scheme, 1),),
-    )  # fmt: skip
-    try:
+    ):  # fmt: skip
         write_run_config(run, "train", inputs, config, [source], grouped_by=config.group_by)
         context = FoldContext(tuple(entries), {config.scheme: (labels, classes)}, config, run,
                               progress)  # fmt: skip
@@ -64,10 +63,6 @@ def run_train(
         write_json(
             run / "history.json", {"best_epoch": fitted.best_epoch, "history": fitted.history}
         )
-    except BaseException as err:
-        finish_status(run, status, err)
-        raise
-    finish_status(run, status)
     return run
 
 

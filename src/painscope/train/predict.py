@@ -18,12 +18,11 @@ from painscope.errors import PainscopeError
 from painscope.evaluate.drugtest import DrugTest, drugtest_stats
 from painscope.evaluate.results import (
     IncompleteRunError,
+    RunRecorder,
     RunResults,
     RunStatus,
-    finish_status,
     prediction_rows,
     read_status,
-    start_status,
     write_results,
 )
 from painscope.manifest import VideoEntry
@@ -152,18 +151,13 @@ def run_predict(
     entries = list(inputs.manifest)
     models = run_checkpoints(Path(run_dir))  # refuses an incomplete run before any output
     out = make_run_dir(inputs.root, name)
-    status = start_status(out, "predict")
-    try:
+    with RunRecorder(out, "predict"):
         write_run_config(out, "predict", inputs, inputs.config.train, [], trained_run=str(run_dir))
         rows = apply_run(
             Path(run_dir), inputs.root, entries, sources=sources,
             relevance_dir=out / "clip_relevance", checkpoints=models,
         )  # fmt: skip
         pd.DataFrame(rows).to_csv(out / "predictions.csv", index=False)
-    except BaseException as err:
-        finish_status(out, status, err)
-        raise
-    finish_status(out, status)
     return out
 
 
@@ -194,18 +188,13 @@ def run_drugtest(
         )
     models = run_checkpoints(Path(run_dir))  # refuses an incomplete run before any output
     out = make_run_dir(inputs.root, name)
-    status = start_status(out, "drugtest")
-    try:
+    with RunRecorder(out, "drugtest") as rec:
         write_run_config(out, "drugtest", inputs, inputs.config.train, [], trained_run=str(run_dir))
         rows = apply_run(
             Path(run_dir), inputs.root, entries, sources=sources,
             relevance_dir=out / "clip_relevance", checkpoints=models,
         )  # fmt: skip
-        write_drugtest_results(out, status, rows)
-    except BaseException as err:
-        finish_status(out, status, err)
-        raise
-    finish_status(out, status)
+        write_drugtest_results(out, rec.status, rows)
     return out
 
 
