@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from painscope.io.video import encode_frames
 from videos import blob_frames, write_video
 
 
@@ -26,11 +27,7 @@ def write_depth_video(
     stream.pix_fmt = pix_fmt
     if codec == "libx264":
         stream.options = {"crf": "0", "preset": "ultrafast"}
-    for image in frames_rgb:
-        for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+    encode_frames(container, stream, frames_rgb)
     container.close()
     return path
 

@@ -12,7 +12,7 @@ from faults import BROKEN_VIDEO_CASES, VALID_VIDEO_CASES, bad_videos, textured_r
 from faults import write_depth_video as write_depth
 from painscope.background.median import temporal_median
 from painscope.errors import VideoError
-from painscope.io.video import iter_frames, probe
+from painscope.io.video import encode_frames, iter_frames, probe
 
 
 def _gray_stack(path, color="gray") -> np.ndarray:
@@ -113,11 +113,7 @@ def test_rotation_tag_is_reported_not_applied(tmp_path):
     stream = container.add_stream("libx264", rate=10)
     stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
     stream.set_display_rotation(90)
-    for image in rgb:
-        for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+    encode_frames(container, stream, rgb)
     container.close()
     info = probe(path)
     assert abs(info.rotation_deg) == 90

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+from painscope.io.video import encode_frames
 
 
 def write_video(
@@ -34,15 +37,16 @@ def write_video(
         stream.options = {"crf": "0", "preset": "ultrafast"} if codec == "libx264" else {}
     if times_s is not None:
         stream.codec_context.time_base = Fraction(1, 1000)
-    for i, image in enumerate(frames):
-        frame = av.VideoFrame.from_ndarray(image, format="gray" if gray else "rgb24")
-        if times_s is not None:
-            frame.pts = round(times_s[i] * 1000)
-            frame.time_base = Fraction(1, 1000)
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+
+    def timed() -> Iterator[av.VideoFrame]:
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="gray" if gray else "rgb24")
+            if times_s is not None:
+                frame.pts = round(times_s[i] * 1000)
+                frame.time_base = Fraction(1, 1000)
+            yield frame
+
+    encode_frames(container, stream, timed())
     container.close()
     return path
 

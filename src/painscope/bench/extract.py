@@ -11,7 +11,7 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,23 +61,24 @@ def synthetic_video(path: Path, *, seconds: float, width: int, height: int, fps:
     import av
     import cv2
 
+    from painscope.io.video import encode_frames
+
     rng = np.random.default_rng(0)
     floor = cv2.GaussianBlur(rng.integers(90, 200, (height, width), dtype=np.uint8), (0, 0), 3)
     container = av.open(str(path), "w")
     stream = container.add_stream("libx264", rate=fps)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.options = {"preset": "veryfast", "crf": "23"}
-    n = int(seconds * fps)
-    for i in range(n):
-        frame = floor.copy()
-        x = int(width * (0.2 + 0.6 * (0.5 + 0.5 * np.sin(i / 40))))
-        y = int(height * (0.3 + 0.4 * (0.5 + 0.5 * np.cos(i / 55))))
-        cv2.ellipse(frame, (x, y), (width // 12, height // 20), i % 180, 0, 360, 30, -1)
-        rgb = np.repeat(frame[..., None], 3, axis=2)
-        for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-            container.mux(packet)
-    for packet in stream.encode():
-        container.mux(packet)
+
+    def frames() -> Iterator[np.ndarray]:
+        for i in range(int(seconds * fps)):
+            frame = floor.copy()
+            x = int(width * (0.2 + 0.6 * (0.5 + 0.5 * np.sin(i / 40))))
+            y = int(height * (0.3 + 0.4 * (0.5 + 0.5 * np.cos(i / 55))))
+            cv2.ellipse(frame, (x, y), (width // 12, height // 20), i % 180, 0, 360, 30, -1)
+            yield frame  # (H, W) gray
+
+    encode_frames(container, stream, frames(), fmt="gray")
     container.close()
     return path
 

@@ -256,3 +256,21 @@ def file_hash(path: Path | str, *, chunk_bytes: int = 1 << 20) -> str:
         while block := handle.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()
+
+
+def encode_frames(container, stream, frames, *, fmt: str = "rgb24") -> None:  # type: ignore[no-untyped-def]
+    """Encode ``frames`` — uint8 arrays (H, W, 3) for ``rgb24``, (H, W) for ``gray``, or
+    ready ``av.VideoFrame``s — into ``stream``, mux the packets into ``container`` and flush
+    the encoder. The one write loop of the simulator, the benchmarks and the tests' videos."""
+    import av
+
+    for image in frames:
+        frame = (
+            image
+            if isinstance(image, av.VideoFrame)
+            else av.VideoFrame.from_ndarray(image, format=fmt)
+        )
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
