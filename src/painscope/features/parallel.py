@@ -33,7 +33,7 @@ import torch.multiprocessing as mp
 from painscope.config import ExtractConfig
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
 from painscope.features.pipeline import RunPaths, VideoHooks, failure_reason
-from painscope.features.runner import write_run_config
+from painscope.features.runner import load_extractor
 from painscope.features.weights import WeightsInfo
 
 POLL_S = 1.0
@@ -130,10 +130,7 @@ def run_parallel(
     progress: ExtractProgress | None = None,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Extract ``todo`` with ``workers`` processes feeding this process's backbone."""
-    from painscope.features.extractor import Extractor
-
-    extractor = Extractor(config)
-    write_run_config(paths.features_dir, config, extractor.weights)
+    extractor = load_extractor(config, paths)
     info = BackboneInfo(extractor.weights, extractor.device_label, extractor.precision_label)
     # fork is cheap, but not after CUDA is initialised: then spawn (workers never touch CUDA)
     methods = mp.get_all_start_methods()

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from painscope.config import ExtractConfig, config_hash, write_resolved
 from painscope.errors import ConfigError
@@ -38,6 +38,9 @@ from painscope.features.store import feature_path
 from painscope.features.weights import WeightsInfo
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
 from painscope.version import __version__
+
+if TYPE_CHECKING:
+    from painscope.features.extractor import Extractor
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,15 @@ def features_dir_for(project_root: Path, config: ExtractConfig) -> Path:
     return Project(Path(project_root)).features_dir(config_hash(config))
 
 
+def load_extractor(config: ExtractConfig, paths: RunPaths) -> Extractor:
+    """The backbone of a run (loaded in this process) and the store's ``config.yaml``."""
+    from painscope.features.extractor import Extractor
+
+    extractor = Extractor(config)
+    write_run_config(paths.features_dir, config, extractor.weights)
+    return extractor
+
+
 def run_serial(
     todo: list[VideoJob],
     config: ExtractConfig,
@@ -152,10 +164,7 @@ def run_serial(
     progress: ExtractProgress | None = None,
 ) -> tuple[list[VideoResult], WeightsInfo]:
     """Every job in this process, one after another, with one loaded backbone."""
-    from painscope.features.extractor import Extractor
-
-    extractor = Extractor(config)
-    write_run_config(paths.features_dir, config, extractor.weights)
+    extractor = load_extractor(config, paths)
     results = []
     for job in todo:
         if progress:
