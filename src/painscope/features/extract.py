@@ -39,6 +39,8 @@ from painscope.features.weights import WeightsInfo, load_backbone
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
 from painscope.io.prefetch import prefetch
 from painscope.io.video import VideoInfo, file_hash, iter_frames, probe
+from painscope.motion import DESCRIPTOR_COLUMNS, MOTION_VERSION, MotionTracker
+from painscope.motion.store import save_video_motion
 
 ProgressFn = Callable[[int, int | None], None]  # (clips done, clips expected)
 
@@ -96,6 +98,7 @@ class Extractor:
         self.key = config_hash(config)
         self.device, self.dtype = resolve_device(config)
         self.cast_bf16 = config.precision == "bf16-model"
+        self.last_motion_track: np.ndarray | None = None  # per-frame track of the last video
         model, self.weights = load_backbone(config.backbone, config.weights)
         self.mapper = apply_speedups(
             TokenMapper(model).to(self.device).eval(),
@@ -145,7 +148,7 @@ class Extractor:
     # -- clips → tokens -------------------------------------------------------------
 
     def clips(
-        self, path: Path, background: np.ndarray | None
+        self, path: Path, background: np.ndarray | None, observers: tuple = ()
     ) -> Iterator[tuple[ClipRecord, torch.Tensor]]:
         """Every complete clip of the video, prepared for the backbone: (3, T, h, w)."""
         cfg = self.config
@@ -157,6 +160,8 @@ class Extractor:
                 yield record, prepare_for_backbone(frames, background, cfg, self.weights)
 
         for frame in iter_frames(path, color=color):  # type: ignore[arg-type]
+            for observer in observers:  # e.g. the motion tracker: every decoded frame
+                observer.push(frame)
             yield from prepared(sampler.push(frame))
         yield from prepared(sampler.finish())
         self.last_n_frames = sampler.n_frames
@@ -196,9 +201,11 @@ class Extractor:
         background = None
         if cfg.background == "median":
             background, _ = self.background(path, info, video_hash, background_dir, video_id)
+        tracker = MotionTracker(background) if cfg.motion and background is not None else None
         expected = None
         if info.fps > 0 and info.n_frames > 0:
             expected = int(info.n_frames / info.fps / cfg.clip_seconds + 1e-9)
+        self.last_motion_track = None
         records: list[ClipRecord] = []
         tokens: list[np.ndarray] = []
         responses: list[np.ndarray] = []
@@ -213,7 +220,8 @@ class Extractor:
                 if on_progress:
                     on_progress(len(records), expected)
 
-        for record, clip in prefetch(self.clips(path, background), cfg.prefetch):
+        observers = (tracker,) if tracker else ()
+        for record, clip in prefetch(self.clips(path, background, observers), cfg.prefetch):
             records.append(record)
             batch.append(clip)
             if len(batch) == cfg.batch_size:
@@ -230,6 +238,8 @@ class Extractor:
             [[r.start_frame, r.end_frame, r.start_s, r.end_s] for r in records], dtype=np.float64
         )
         token_array = np.concatenate(tokens)
+        motion = tracker.finish(records) if tracker else {}
+        self.last_motion_track = motion.get("motion_track")
         meta = {
             "painscope_version": __version__,
             "video": video_label or str(path),
@@ -258,9 +268,12 @@ class Extractor:
             "clip_frame_indices": [list(r.frame_indices) for r in records],
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+        if tracker:
+            meta.update(motion_columns=list(DESCRIPTOR_COLUMNS), motion_version=MOTION_VERSION)
         return VideoFeatures(
-            tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta
-        )
+            tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta,
+            motion=motion.get("motion"),
+        )  # fmt: skip
 
 
 def prepare_for_backbone(
@@ -462,6 +475,9 @@ def extract(
                         background_dir=proj.background_dir,
                         on_progress=progress,
                     )
+                    if extractor.last_motion_track is not None:  # before the .safetensors
+                        save_video_motion(proj.root, entry.video_id,
+                                          extractor.last_motion_track, config.pixels_per_cm)  # fmt: skip
                     write_features(target, features)
                     result = VideoResult(
                         entry.video_id,

@@ -1,0 +1,112 @@
+"""The per-frame silhouette tracker: an observer of the extract pass's decoded frames.
+
+``MotionTracker.push(frame)`` is called with every decoded frame of the clip pass, in
+decode order; ``finish(records)`` returns the per-frame track and the per-clip
+descriptors. It never decodes anything itself, so motion costs only the
+segmentation of frames that the extract pass decodes anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from painscope.clips.windows import ClipRecord
+from painscope.io.video import Frame
+from painscope.motion.descriptors import clip_descriptors, interpolate_missing, kinematics
+from painscope.motion.segment import Segmenter
+
+# columns of the per-frame track (the CSV adds nothing else)
+TRACK_COLUMNS = (
+    "frame", "time_s", "x", "y", "area", "major", "minor", "orientation",
+    "motion_energy", "speed", "turn", "energy_share", "immobile", "found", "threshold",
+)  # fmt: skip
+TRACK_UNITS = {
+    "frame": "0-based decode index",
+    "time_s": "s from the first frame",
+    "x": "px (original video, left = 0)",
+    "y": "px (original video, top = 0)",
+    "area": "px^2",
+    "major": "px (full length of the moment ellipse)",
+    "minor": "px",
+    "orientation": "deg from +x, [-90, 90), clockwise on screen",
+    "motion_energy": "px^2 of mouse silhouette that changed since the previous frame",
+    "speed": "px/s (3-frame smoothed centroid)",
+    "turn": "deg/s (axial)",
+    "energy_share": "motion_energy / area",
+    "immobile": "1 = immobile frame",
+    "found": "1 = mouse found; 0 = values interpolated",
+    "threshold": "grey levels used for |frame - median|",
+}
+
+
+class MotionTracker:
+    """Segment the mouse in every pushed frame; summarise per clip in :meth:`finish`.
+
+    Parameters
+    ----------
+    background : (H, W) float32 median background of the video (grey levels)
+    """
+
+    def __init__(self, background: np.ndarray) -> None:
+        self.segmenter = Segmenter(background)
+        self._rows: list[list[float]] = []
+        self._prev_mask: np.ndarray | None = None
+        self._step2 = float(self.segmenter.step**2)
+
+    def push(self, frame: Frame) -> None:
+        """Segment one decoded frame (gray (H, W) or RGB (H, W, 3) uint8)."""
+        blob = self.segmenter.find(frame.image)
+        thr = self.segmenter.last_threshold
+        nan = float("nan")
+        if blob is None:
+            self._rows.append([frame.index, frame.time_s, nan, nan, nan, nan, nan, nan, nan, 0.0,
+                               thr])  # fmt: skip
+            self._prev_mask = None
+            return
+        energy = nan
+        if self._prev_mask is not None:
+            energy = float(np.count_nonzero(blob.mask ^ self._prev_mask)) * self._step2
+        self._prev_mask = blob.mask
+        self._rows.append([frame.index, frame.time_s, blob.x, blob.y, blob.area, blob.major,
+                           blob.minor, blob.orientation, energy, 1.0, thr])  # fmt: skip
+
+    @property
+    def n_frames(self) -> int:
+        return len(self._rows)
+
+    def track(self) -> np.ndarray:
+        """(n_frames, len(TRACK_COLUMNS)) float64 per-frame track, gaps interpolated."""
+        raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 11)
+        found = raw[:, 9] > 0
+        geo = interpolate_missing(raw[:, 2:8], found)  # x, y, area, major, minor, orientation
+        energy = raw[:, 8].copy()
+        energy[0:1] = np.nan
+        good_e = np.isfinite(energy)
+        if good_e.any():
+            energy = interpolate_missing(energy[:, None], good_e)[:, 0]
+        else:
+            energy = np.zeros(len(raw))
+        kin = kinematics(raw[:, 1], geo[:, 0:2], geo[:, 2], geo[:, 3], geo[:, 5], energy)
+        return np.column_stack(
+            [raw[:, 0], raw[:, 1], geo, energy, kin["speed"], kin["turn"],
+             kin["energy_share"], kin["immobile"], found.astype(np.float64), raw[:, 10]]
+        )  # fmt: skip
+
+    def finish(self, records: Sequence[ClipRecord]) -> dict[str, np.ndarray]:
+        """``{"motion": (n_clips, D) float32, "motion_track": (n_frames, K) float64}``."""
+        track = self.track()
+        col = {c: i for i, c in enumerate(TRACK_COLUMNS)}
+        found = track[:, col["found"]] > 0
+        kin = {k: track[:, col[k]] for k in ("speed", "turn", "energy_share", "immobile")}
+        descriptors = clip_descriptors(
+            [(r.start_frame, r.end_frame) for r in records],
+            track[:, [col["x"], col["y"]]],
+            track[:, col["area"]],
+            track[:, col["major"]],
+            track[:, col["minor"]],
+            found,
+            kin,
+        )
+        return {"motion": descriptors, "motion_track": track}
