@@ -73,7 +73,7 @@ def cv_command(
         None,
         "--method",
         help="Methods to compare on the same folds (repeat): ours_mask, ours, pooled, raw, "
-        "raw_mask, pose, features. Default: the train.tokens view of the token store.",
+        "raw_mask, pose, features, motion. Default: the train.tokens view of the token store.",
     ),
     name: str = NAME,
 ) -> None:

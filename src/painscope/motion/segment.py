@@ -14,7 +14,7 @@ robust noise estimate that the mouse (a few % of the pixels) barely moves::
 
     threshold = max(FLOOR, m + K · 1.4826 · MAD)      (grey levels, 0–255)
 
-with ``K = 6`` and ``FLOOR = 12``. A 3 × 3 opening removes isolated noise pixels
+with ``K = 6`` and ``FLOOR = 12``, re-estimated every ``NOISE_EVERY`` (8) frames. A 3 × 3 opening removes isolated noise pixels
 before the blobs are labelled. A blob smaller than ``MIN_AREA_SHARE`` of the frame
 (0.05 %) is no mouse: the frame is reported as missing.
 
@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WORK_SIDE = 320  # longest side of the reduced copy, px
+WORK_SIDE = 192  # longest side of the reduced copy, px
+NOISE_EVERY = 8  # frames between re-estimates of the noise threshold
 K_MAD = 6.0
 FLOOR = 12.0
 MIN_AREA_SHARE = 5e-4
@@ -81,42 +82,49 @@ class Segmenter:
 
         self.shape = (int(background.shape[0]), int(background.shape[1]))
         self.step = int(step or work_step(self.shape))
-        self.background = self._reduce(background.astype(np.float32))  # (h, w)
+        reduced = self._reduce(background.astype(np.float32))  # (h, w)
+        self.background = np.clip(np.floor(reduced + 0.5), 0, 255).astype(np.uint8)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         h, w = self.background.shape
         self.min_pixels = max(4, int(MIN_AREA_SHARE * h * w))
         self.last_threshold = float("nan")
+        self._count = 0
 
     def _reduce(self, image: np.ndarray) -> np.ndarray:
-        """(H, W) → (H // step, W // step) float32 by area averaging."""
+        """(H, W) → (H // step, W // step) by area averaging (dtype kept)."""
         import cv2
 
         s = self.step
         if s == 1:
-            return image.astype(np.float32)
+            return image
         h, w = image.shape[0] // s, image.shape[1] // s
-        cropped = np.ascontiguousarray(image[: h * s, : w * s], dtype=np.float32)
+        cropped = np.ascontiguousarray(image[: h * s, : w * s])
         return cv2.resize(cropped, (w, h), interpolation=cv2.INTER_AREA)
 
     def threshold(self, diff: np.ndarray) -> float:
         """Noise-adaptive threshold of a difference image (see module docstring)."""
         sample = diff[::2, ::2].ravel()  # (n,) a quarter of the pixels is plenty
         med = float(np.median(sample))
-        mad = float(np.median(np.abs(sample - med)))
+        mad = float(np.median(np.abs(sample.astype(np.float32) - med)))
         return max(FLOOR, med + K_MAD * _MAD_TO_SD * mad)
 
     def difference(self, image: np.ndarray) -> np.ndarray:
-        """|frame − median| of one (H, W) uint8 frame on the reduced grid, float32 (h, w)."""
+        """|frame − median| of one (H, W) uint8 frame on the reduced grid, uint8 (h, w)."""
+        import cv2
+
         if image.ndim == 3:  # RGB: use brightness like the background does
-            image = image.mean(axis=2)
-        return np.abs(self._reduce(image) - self.background)  # (h, w) grey levels
+            image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+        return cv2.absdiff(self._reduce(np.ascontiguousarray(image, dtype=np.uint8)),
+                           self.background)  # fmt: skip
 
     def find(self, image: np.ndarray) -> Blob | None:
         """The mouse in one frame, or None when no mouse-sized blob is found."""
         import cv2
 
         diff = self.difference(image)
-        self.last_threshold = self.threshold(diff)
+        if self._count % NOISE_EVERY == 0:
+            self.last_threshold = self.threshold(diff)
+        self._count += 1
         mask = cv2.morphologyEx((diff > self.last_threshold).astype(np.uint8), cv2.MORPH_OPEN,
                                 self.kernel)  # fmt: skip
         box = _largest(mask, self.min_pixels)
@@ -126,7 +134,7 @@ class Segmenter:
         crop = diff[y0:y1, x0:x1]
         contrast = float(np.percentile(crop[first], 90))
         keep = crop > max(self.last_threshold, SHADOW_SHARE * contrast)
-        minor = blob_geometry(first).minor  # reduced px
+        minor = blob_geometry(first, fast=True).minor  # reduced px
         size = max(3, round(TAIL_SHARE * minor) | 1)
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
         refined = cv2.morphologyEx((keep & first).astype(np.uint8), cv2.MORPH_OPEN, disc)
@@ -158,21 +166,25 @@ def _largest(
     return (x0, y0, x1, y1), labels[y0:y1, x0:x1] == best
 
 
-def blob_geometry(blob: np.ndarray, step: int = 1) -> Blob:
+def blob_geometry(blob: np.ndarray, step: int = 1, offset: tuple[int, int] = (0, 0),
+                  fast: bool = False) -> Blob:  # fmt: skip
     """Centroid, area, ellipse axes and orientation of a (h, w) bool mask, in original px.
 
     A reduced pixel (i, j) covers original pixels [i·step, (i+1)·step), so its centre
     is at ((j + 0.5)·step − 0.5, (i + 0.5)·step − 0.5) in original pixel coordinates.
+    ``offset`` (x0, y0) places a cropped mask in the reduced frame.
     """
-    ys, xs = np.nonzero(blob)
-    cx = (xs.mean() + 0.5) * step - 0.5
-    cy = (ys.mean() + 0.5) * step - 0.5
-    dx = (xs - xs.mean()) * step
-    dy = (ys - ys.mean()) * step
+    import cv2
+
+    m = cv2.moments(blob.astype(np.uint8), binaryImage=True)
+    n = max(m["m00"], 1.0)
+    mx, my = m["m10"] / n + offset[0], m["m01"] / n + offset[1]
+    cx = (mx + 0.5) * step - 0.5
+    cy = (my + 0.5) * step - 0.5
     # second moments (px²); + step²/12 per axis for the extent of each pixel
-    cxx = float(np.mean(dx * dx)) + step * step / 12.0
-    cyy = float(np.mean(dy * dy)) + step * step / 12.0
-    cxy = float(np.mean(dx * dy))
+    cxx = m["mu20"] / n * step * step + step * step / 12.0
+    cyy = m["mu02"] / n * step * step + step * step / 12.0
+    cxy = m["mu11"] / n * step * step
     half_tr, det_term = (cxx + cyy) / 2.0, np.sqrt(((cxx - cyy) / 2.0) ** 2 + cxy * cxy)
     lam1, lam2 = half_tr + det_term, max(half_tr - det_term, 0.0)
     angle = 0.5 * np.degrees(np.arctan2(2.0 * cxy, cxx - cyy))  # (-90, 90]
@@ -181,9 +193,9 @@ def blob_geometry(blob: np.ndarray, step: int = 1) -> Blob:
     return Blob(
         x=float(cx),
         y=float(cy),
-        area=float(len(xs) * step * step),
+        area=float(n * step * step),
         major=float(4.0 * np.sqrt(lam1)),  # a uniform ellipse of semi-axis a has variance a²/4
         minor=float(4.0 * np.sqrt(lam2)),
         orientation=float(angle),
-        mask=blob,
+        mask=blob if not fast else np.zeros((0, 0), dtype=bool),
     )

@@ -54,6 +54,7 @@ METHOD_ORDER = (
     "pooled",
     "mean",
     "pose",
+    "motion",
     "features",
 )
 METHOD_NAMES = {
@@ -66,6 +67,7 @@ METHOD_NAMES = {
     "raw_mask": "Raw video + mask",
     "pose": "Pose baseline (B-SOiD + ViS4mer)",
     "features": "Own features (manifest)",
+    "motion": "Motion (silhouette, no weights)",
 }
 SCHEME_ORDER = ("15class", "3class")
 SCHEME_NAMES = {"15class": "15-class", "3class": "3-class"}
