@@ -42,13 +42,22 @@ class DemoResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def demo_weights(backbone: str) -> str:
-    """``kinetics400`` when torchvision's weights are in torch's cache, else ``none``."""
+def demo_weights(
+    backbone: str, *, download: bool = True, say: Callable[[str], None] | None = None
+) -> str:
+    """``kinetics400`` when torchvision's weights are cached or can be downloaded, else ``none``.
+
+    The download (once, into torch's hub cache, with a progress bar) gives up after the
+    socket timeout of :func:`painscope.features.weights.download_weights`; the demo then
+    runs on random weights and says so loudly.
+    """
     from painscope.features.weights import load_backbone
 
     try:
-        load_backbone(backbone, "kinetics400", download=False)
-    except WeightsError:
+        load_backbone(backbone, "kinetics400", download=download)
+    except WeightsError as err:
+        if say is not None and download:
+            say(f"    no Kinetics-400 weights ({err.message}); using RANDOM weights")
         return "none"
     return "kinetics400"
 

@@ -72,10 +72,11 @@ def interpolate_missing(values: np.ndarray, found: np.ndarray) -> np.ndarray:
 
 
 def _smooth3(x: np.ndarray) -> np.ndarray:
-    """Centred 3-frame moving average (edges keep their own value weight)."""
+    """Centred 3-frame moving average; the ends are extended linearly, so steady motion
+    keeps its full length."""
     if len(x) < 3:
         return x.copy()
-    padded = np.concatenate([x[:1], x, x[-1:]])
+    padded = np.concatenate([2 * x[:1] - x[1:2], x, 2 * x[-1:] - x[-2:-1]])
     return (padded[:-2] + padded[1:-1] + padded[2:]) / 3.0
 
 
