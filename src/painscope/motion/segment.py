@@ -14,14 +14,17 @@ robust noise estimate that the mouse (a few % of the pixels) barely moves::
 
     threshold = max(FLOOR, m + K · 1.4826 · MAD)      (grey levels, 0–255)
 
-with ``K = 6`` and ``FLOOR = 12``, re-estimated every ``NOISE_EVERY`` (8) frames. A 3 × 3 opening removes isolated noise pixels
-before the blobs are labelled. A blob smaller than ``MIN_AREA_SHARE`` of the frame
+with ``K = 6`` and ``FLOOR = 8``, re-estimated every ``NOISE_EVERY`` (8) frames. A 3 × 3 opening removes isolated noise pixels
+and a closing of about ``JOIN_PX`` (8) original pixels (at least 3 × 3 reduced
+pixels) joins the parts of a mouse whose middle barely differs from
+the floor (bottom-up IR: bright paws and tail, dim belly) before the blobs are
+labelled. A blob smaller than ``MIN_AREA_SHARE`` of the frame
 (0.05 %) is no mouse: the frame is reported as missing.
 
 Refinement (in the blob's bounding box only, so it costs little)
 ----------------------------------------------------------------
 * shadows and reflections are soft: pixels whose difference is below
-  ``SHADOW_SHARE`` (35 %) of the blob's 90th-percentile difference are dropped;
+  ``SHADOW_SHARE`` (35 %) of the blob's 75th-percentile difference are dropped;
 * the tail is thin: an opening with a disc of ``TAIL_SHARE`` (30 %) of the blob's
   minor axis removes it (and thin cables), so the centroid is the body's.
 
@@ -42,6 +45,7 @@ MIN_AREA_SHARE = 5e-4
 _MAD_TO_SD = 1.4826
 SHADOW_SHARE = 0.35
 TAIL_SHARE = 0.30
+JOIN_PX = 8  # closing diameter in original pixels (at least 3 reduced pixels)
 
 
 def work_step(shape: tuple[int, int], side: int = WORK_SIDE) -> int:
@@ -85,6 +89,8 @@ class Segmenter:
         reduced = self._reduce(background.astype(np.float32))  # (h, w)
         self.background = np.clip(np.floor(reduced + 0.5), 0, 255).astype(np.uint8)
         self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        side = max(3, round(JOIN_PX / self.step) | 1)  # about JOIN_PX original pixels
+        self.join = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
         h, w = self.background.shape
         self.min_pixels = max(4, int(MIN_AREA_SHARE * h * w))
         self.last_threshold = float("nan")
@@ -127,17 +133,20 @@ class Segmenter:
         self._count += 1
         mask = cv2.morphologyEx((diff > self.last_threshold).astype(np.uint8), cv2.MORPH_OPEN,
                                 self.kernel)  # fmt: skip
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.join)
         box = _largest(mask, self.min_pixels)
         if box is None:
             return None
         (x0, y0, x1, y1), first = box
         crop = diff[y0:y1, x0:x1]
-        contrast = float(np.percentile(crop[first], 90))
-        keep = crop > max(self.last_threshold, SHADOW_SHARE * contrast)
+        cut = SHADOW_SHARE * float(np.percentile(crop[first], 75))
+        keep = first.astype(np.uint8)
+        if cut > self.last_threshold:  # drop the soft halo, re-join what the cut split
+            keep = cv2.morphologyEx(keep & (crop > cut), cv2.MORPH_CLOSE, self.join)
         minor = blob_geometry(first, fast=True).minor  # reduced px
         size = max(3, round(TAIL_SHARE * minor) | 1)
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-        refined = cv2.morphologyEx((keep & first).astype(np.uint8), cv2.MORPH_OPEN, disc)
+        refined = cv2.morphologyEx(keep, cv2.MORPH_OPEN, disc)
         inner = _largest(refined, self.min_pixels, margin=0)
         blob = np.zeros(diff.shape, dtype=bool)
         if inner is None:  # refinement removed everything (tiny mouse): keep the first blob

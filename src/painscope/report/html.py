@@ -21,6 +21,7 @@ import pandas as pd
 from painscope.io.atomic import atomic_write_text
 from painscope.report import data, figures, tables
 from painscope.report.data import Run
+from painscope.report.motion import motion_section
 from painscope.report.style import save_figure, style_context
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ SECTIONS = (
     ("timeline", "Clip relevance over time"),
     ("embedding", "Embedding of videos"),
     ("attention", "Attention maps (Figs. 6–8)"),
+    ("motion", "Motion readouts (silhouette)"),
 )
 N_TIMELINE_VIDEOS = 6
 ENV_PACKAGES = ("painscope", "torch", "torchvision", "numpy", "scikit-learn", "matplotlib")
@@ -551,6 +553,7 @@ def build_report(
         "timeline": _section_timeline(builder),
         "embedding": _section_embedding(builder),
         "attention": _section_attention(builder),
+        "motion": motion_section(run.root.parent.parent),  # PROJECT/runs/<run>
     }
     banners = _banners(run)
     report = Report(html_path=out, figures=builder.files, banners=banners)
