@@ -18,7 +18,8 @@ with ``K = 6`` and ``FLOOR = 8``, re-estimated every ``NOISE_EVERY`` (8) frames.
 and a closing of about ``JOIN_PX`` (8) original pixels (at least 3 × 3 reduced
 pixels) joins the parts of a mouse whose middle barely differs from
 the floor (bottom-up IR: bright paws and tail, dim belly) before the blobs are
-labelled. A blob smaller than ``MIN_AREA_SHARE`` of the frame
+labelled; the closing only decides which pieces form the mouse, its geometry is
+measured on the pixels above the threshold. A blob smaller than ``MIN_AREA_SHARE`` of the frame
 (0.05 %) is no mouse: the frame is reported as missing.
 
 Refinement (in the blob's bounding box only, so it costs little)
@@ -95,6 +96,7 @@ class Segmenter:
         self.min_pixels = max(4, int(MIN_AREA_SHARE * h * w))
         self.last_threshold = float("nan")
         self._count = 0
+        self.last_reduced = self.background  # the last frame on the reduced grid, uint8
 
     def _reduce(self, image: np.ndarray) -> np.ndarray:
         """(H, W) → (H // step, W // step) by area averaging (dtype kept)."""
@@ -120,8 +122,8 @@ class Segmenter:
 
         if image.ndim == 3:  # RGB: use brightness like the background does
             image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
-        return cv2.absdiff(self._reduce(np.ascontiguousarray(image, dtype=np.uint8)),
-                           self.background)  # fmt: skip
+        self.last_reduced = self._reduce(np.ascontiguousarray(image, dtype=np.uint8))  # (h, w)
+        return cv2.absdiff(self.last_reduced, self.background)
 
     def find(self, image: np.ndarray) -> Blob | None:
         """The mouse in one frame, or None when no mouse-sized blob is found."""
@@ -131,9 +133,9 @@ class Segmenter:
         if self._count % NOISE_EVERY == 0:
             self.last_threshold = self.threshold(diff)
         self._count += 1
-        mask = cv2.morphologyEx((diff > self.last_threshold).astype(np.uint8), cv2.MORPH_OPEN,
-                                self.kernel)  # fmt: skip
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self.join)
+        raw = cv2.morphologyEx((diff > self.last_threshold).astype(np.uint8), cv2.MORPH_OPEN,
+                               self.kernel)  # fmt: skip
+        mask = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, self.join)
         box = _largest(mask, self.min_pixels)
         if box is None:
             return None
@@ -154,6 +156,11 @@ class Segmenter:
         else:
             (a0, b0, a1, b1), part = inner
             blob[y0 + b0 : y0 + b1, x0 + a0 : x0 + a1] = part
+        # the closing only chose which pieces belong together: measure the pixels that
+        # really differ from the floor
+        measured = blob & (raw > 0)
+        if np.count_nonzero(measured) >= self.min_pixels:
+            blob = measured
         return blob_geometry(blob, self.step)
 
 

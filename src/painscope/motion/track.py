@@ -31,7 +31,7 @@ TRACK_UNITS = {
     "major": "px (full length of the moment ellipse)",
     "minor": "px",
     "orientation": "deg from +x, [-90, 90), clockwise on screen",
-    "motion_energy": "px^2 of mouse silhouette that changed since the previous frame",
+    "motion_energy": "px^2 of the mouse (this or the last frame) whose brightness changed",
     "speed": "px/s (3-frame smoothed centroid)",
     "turn": "deg/s (axial)",
     "energy_share": "motion_energy / area",
@@ -53,6 +53,7 @@ class MotionTracker:
         self.segmenter = Segmenter(background)
         self._rows: list[list[float]] = []
         self._prev_mask: np.ndarray | None = None
+        self._prev_frame: np.ndarray | None = None
         self._step2 = float(self.segmenter.step**2)
 
     def push(self, frame: Frame) -> None:
@@ -65,10 +66,17 @@ class MotionTracker:
                                thr])  # fmt: skip
             self._prev_mask = None
             return
+        import cv2
+
         energy = nan
+        frame_now = self.segmenter.last_reduced
         if self._prev_mask is not None:
-            energy = float(np.count_nonzero(blob.mask ^ self._prev_mask)) * self._step2
-        self._prev_mask = blob.mask
+            # pixels of the mouse (now or before) whose brightness changed by more than the
+            # noise threshold: silhouette moves and movement inside it (paws, head, licking)
+            changed = cv2.absdiff(frame_now, self._prev_frame) > thr
+            energy = float(np.count_nonzero(changed & (blob.mask | self._prev_mask)))
+            energy *= self._step2
+        self._prev_mask, self._prev_frame = blob.mask, frame_now
         self._rows.append([frame.index, frame.time_s, blob.x, blob.y, blob.area, blob.major,
                            blob.minor, blob.orientation, energy, 1.0, thr])  # fmt: skip
 
