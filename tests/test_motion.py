@@ -171,3 +171,18 @@ def test_extract_writes_track_descriptors_and_the_source_reads_them(tmp_path, ti
     assert seq.shape == (4, len(DESCRIPTOR_COLUMNS)) and seq.dtype == np.float32
     rebuilt = source_from_spec(source.spec, project)  # type: ignore[attr-defined]
     np.testing.assert_array_equal(rebuilt.sequence(entry), seq)
+
+
+def test_a_mouse_resting_most_of_the_video_is_found_by_the_second_pass():
+    """At its resting place the mouse is part of the median; the floor percentile is not."""
+    fps, n = 20.0, 100
+    frames = [ellipse_frame(60.0, 60.0, 20, 9, 0.0, seed=i) for i in range(70)]
+    frames += [ellipse_frame(150.0, 60.0, 20, 9, 0.0, seed=i) for i in range(70, n)]
+    median = np.median(np.stack(frames).astype(np.float32), axis=0)  # holds the resting mouse
+    tracker = MotionTracker(median)
+    for i, image in enumerate(frames):
+        tracker.push(Frame(i, i / fps, image))
+    track = tracker.finish(_records(n, 20, fps))["motion_track"]
+    assert track[:, COL["found"]].all()
+    np.testing.assert_allclose(track[:70, COL["x"]], 60.0, atol=1.0)
+    np.testing.assert_allclose(track[70:, COL["x"]], 150.0, atol=1.0)

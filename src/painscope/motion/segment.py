@@ -116,20 +116,33 @@ class Segmenter:
         mad = float(np.median(np.abs(sample.astype(np.float32) - med)))
         return max(FLOOR, med + K_MAD * _MAD_TO_SD * mad)
 
-    def difference(self, image: np.ndarray) -> np.ndarray:
-        """|frame − median| of one (H, W) uint8 frame on the reduced grid, uint8 (h, w)."""
+    def difference(self, image: np.ndarray, *, reduced: bool = False) -> np.ndarray:
+        """|frame − median| of one (H, W) uint8 frame on the reduced grid, uint8 (h, w).
+
+        ``reduced=True``: ``image`` is already on the reduced grid (h, w) uint8.
+        """
         import cv2
 
         if image.ndim == 3:  # RGB: use brightness like the background does
             image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
-        self.last_reduced = self._reduce(np.ascontiguousarray(image, dtype=np.uint8))  # (h, w)
+        image = np.ascontiguousarray(image, dtype=np.uint8)
+        self.last_reduced = image if reduced else self._reduce(image)  # (h, w)
         return cv2.absdiff(self.last_reduced, self.background)
 
-    def find(self, image: np.ndarray) -> Blob | None:
+    def with_background(self, reduced_background: np.ndarray) -> Segmenter:
+        """A segmenter with the same grid and another (h, w) uint8 background."""
+        other = Segmenter.__new__(Segmenter)
+        other.__dict__.update(self.__dict__)
+        other.background = np.ascontiguousarray(reduced_background, dtype=np.uint8)
+        other.last_reduced = other.background
+        other._count = 0
+        return other
+
+    def find(self, image: np.ndarray, *, reduced: bool = False) -> Blob | None:
         """The mouse in one frame, or None when no mouse-sized blob is found."""
         import cv2
 
-        diff = self.difference(image)
+        diff = self.difference(image, reduced=reduced)
         if self._count % NOISE_EVERY == 0:
             self.last_threshold = self.threshold(diff)
         self._count += 1

@@ -41,8 +41,20 @@ TRACK_UNITS = {
 }
 
 
+MAX_BUFFER_BYTES = 512 * 2**20  # reduced frames kept for the second pass
+FLOOR_PERCENTILE = 90.0  # of the brightness, per pixel, for a dark mouse (10 for a bright one)
+
+
 class MotionTracker:
     """Segment the mouse in every pushed frame; summarise per clip in :meth:`finish`.
+
+    A mouse that rests in one place for most of a video is part of its own median
+    background there. So the tracker keeps every frame on the reduced grid (uint8, at
+    most ``MAX_BUFFER_BYTES``) and, in :meth:`finish`, segments them again against the
+    floor's own brightness: the per-pixel 90th percentile when the mouse is darker than
+    the floor, the 10th when it is brighter — right wherever the mouse left a spot for at
+    least a tenth of the video. The polarity is the percentile that differs less from the
+    median (the wrong one differs along the mouse's whole path).
 
     Parameters
     ----------
@@ -52,17 +64,59 @@ class MotionTracker:
     def __init__(self, background: np.ndarray) -> None:
         self.segmenter = Segmenter(background)
         self._rows: list[list[float]] = []
+        self._frames: list[np.ndarray] | None = []
+        self._step2 = float(self.segmenter.step**2)
+        self._reset()
+
+    def _reset(self) -> None:
         self._prev_mask: np.ndarray | None = None
         self._prev_frame: np.ndarray | None = None
-        self._step2 = float(self.segmenter.step**2)
 
     def push(self, frame: Frame) -> None:
         """Segment one decoded frame (gray (H, W) or RGB (H, W, 3) uint8)."""
-        blob = self.segmenter.find(frame.image)
+        self._segment(frame.index, frame.time_s, frame.image, reduced=False)
+        reduced = self.segmenter.last_reduced
+        if self._frames is not None:
+            if (len(self._frames) + 1) * reduced.nbytes > MAX_BUFFER_BYTES:
+                self._frames = None  # too long to keep: the first pass stands
+            else:
+                self._frames.append(reduced if reduced is not frame.image else reduced.copy())
+
+    def _second_pass(self) -> None:
+        """Segment the buffered frames again against the floor's percentile background."""
+        import cv2
+
+        if not self._frames or len(self._frames) < 20:
+            return
+        stack = np.stack(self._frames)  # (n, h, w) uint8
+        n = len(stack)
+        hi, lo = (
+            round(FLOOR_PERCENTILE / 100 * (n - 1)),
+            round((1 - FLOOR_PERCENTILE / 100) * (n - 1)),
+        )
+        parted = np.partition(stack, (lo, hi), axis=0)
+        bright, dark = parted[hi], parted[lo]  # (h, w) each
+        del stack, parted
+        # the right percentile differs from the median only where the mouse rested for most of
+        # the video; the wrong one along its whole path: keep the one that changes less
+        median, thr = self.segmenter.background, max(self.segmenter.last_threshold, 1.0)
+        changed_bright = np.count_nonzero(cv2.absdiff(bright, median) > thr)
+        changed_dark = np.count_nonzero(cv2.absdiff(dark, median) > thr)
+        floor = bright if changed_bright <= changed_dark else dark
+        times = [(int(r[0]), float(r[1])) for r in self._rows]
+        self.segmenter = self.segmenter.with_background(floor)
+        self._rows = []
+        self._reset()
+        for (index, time_s), image in zip(times, self._frames, strict=True):
+            self._segment(index, time_s, image, reduced=True)
+        self._frames = None
+
+    def _segment(self, index: int, time_s: float, image: np.ndarray, *, reduced: bool) -> None:
+        blob = self.segmenter.find(image, reduced=reduced)
         thr = self.segmenter.last_threshold
         nan = float("nan")
         if blob is None:
-            self._rows.append([frame.index, frame.time_s, nan, nan, nan, nan, nan, nan, nan, 0.0,
+            self._rows.append([index, time_s, nan, nan, nan, nan, nan, nan, nan, 0.0,
                                thr])  # fmt: skip
             self._prev_mask = None
             return
@@ -77,7 +131,7 @@ class MotionTracker:
             energy = float(np.count_nonzero(changed & (blob.mask | self._prev_mask)))
             energy *= self._step2
         self._prev_mask, self._prev_frame = blob.mask, frame_now
-        self._rows.append([frame.index, frame.time_s, blob.x, blob.y, blob.area, blob.major,
+        self._rows.append([index, time_s, blob.x, blob.y, blob.area, blob.major,
                            blob.minor, blob.orientation, energy, 1.0, thr])  # fmt: skip
 
     @property
@@ -86,6 +140,7 @@ class MotionTracker:
 
     def track(self) -> np.ndarray:
         """(n_frames, len(TRACK_COLUMNS)) float64 per-frame track, gaps interpolated."""
+        self._second_pass()
         raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 11)
         found = raw[:, 9] > 0
         geo = interpolate_missing(raw[:, 2:8], found)  # x, y, area, major, minor, orientation
