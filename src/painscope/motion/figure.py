@@ -12,8 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from painscope.motion.segment import Segmenter
-
 
 def video_median(path: Path, max_frames: int = 0) -> np.ndarray:
     """Exact per-pixel temporal median of a video's brightness, (H, W) float32."""
@@ -50,8 +48,13 @@ def overlay_figure(
 
     path, out = Path(path), Path(out)
     info = probe(path)
-    background = video_median(path)
-    seg = Segmenter(background)
+    from painscope.motion.track import MotionTracker
+
+    tracker = MotionTracker(video_median(path))
+    for frame in iter_frames(path, color="gray"):
+        tracker.push(frame)
+    tracker.track()  # runs the second pass: the segmenter now holds the background it used
+    seg = tracker.segmenter
     total = info.n_frames or 1
     wanted = {int(i) for i in np.linspace(0.1 * total, 0.9 * total, n_panels)}
     fig, axes = plt.subplots(
