@@ -102,13 +102,23 @@ def train_command(
     scheme: str = SCHEME,
     epochs: int = EPOCHS,
     tokens: str = TOKENS,
+    method: str = typer.Option(
+        None, "--method", help="One method (e.g. motion, pose); default: the train.tokens view."
+    ),
     name: str = NAME,
 ) -> None:
     """Train one model on all labelled videos (1/8 held out for model selection)."""
     from painscope.train.full import run_train
 
     config = _train_config(project, scheme=scheme, epochs=epochs, tokens=tokens)
-    run = run_train(project, config, name=name or "train")
+    source = None
+    if method:
+        from painscope.train.methods import build_sources
+        from painscope.train.runs import open_inputs
+
+        inputs = open_inputs(project)
+        (source,) = build_sources(inputs.root, inputs.config, [method], config)
+    run = run_train(project, config, source, name=name or "train")
     console.print(f"trained model: [bold]{run / 'checkpoints'}[/]")
 
 
