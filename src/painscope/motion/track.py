@@ -88,7 +88,8 @@ class MotionTracker:
 
         if not self._frames or len(self._frames) < 20:
             return
-        stack = np.stack(self._frames)  # (n, h, w) uint8
+        every = max(1, len(self._frames) // 1000)  # ~1000 frames are plenty for a percentile
+        stack = np.stack(self._frames[::every])  # (n, h, w) uint8
         n = len(stack)
         hi, lo = (
             round(FLOOR_PERCENTILE / 100 * (n - 1)),
@@ -103,6 +104,9 @@ class MotionTracker:
         changed_bright = np.count_nonzero(cv2.absdiff(bright, median) > thr)
         changed_dark = np.count_nonzero(cv2.absdiff(dark, median) > thr)
         floor = bright if changed_bright <= changed_dark else dark
+        if min(changed_bright, changed_dark) < self.segmenter.min_pixels:
+            self._frames = None  # the mouse rested nowhere long enough to hide: pass 1 stands
+            return
         times = [(int(r[0]), float(r[1])) for r in self._rows]
         self.segmenter = self.segmenter.with_background(floor)
         self._rows = []
