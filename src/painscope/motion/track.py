@@ -88,7 +88,7 @@ class MotionTracker:
 
         if not self._frames or len(self._frames) < 20:
             return
-        every = max(1, len(self._frames) // 1000)  # ~1000 frames are plenty for a percentile
+        every = max(1, len(self._frames) // 300)  # ~300 frames are plenty for a percentile
         stack = np.stack(self._frames[::every])  # (n, h, w) uint8
         n = len(stack)
         hi, lo = (
