@@ -113,7 +113,7 @@ class Segmenter:
         """Noise-adaptive threshold of a difference image (see module docstring)."""
         sample = diff[::2, ::2].ravel()  # (n,) uint8, a quarter of the pixels is plenty
         med = _quantile_u8(sample, 0.5)
-        mad = _quantile_u8(np.abs(sample.astype(np.int16) - int(round(med))).astype(np.uint8), 0.5)
+        mad = _quantile_u8(np.abs(sample.astype(np.int16) - round(med)).astype(np.uint8), 0.5)
         return max(FLOOR, med + K_MAD * _MAD_TO_SD * mad)
 
     def difference(self, image: np.ndarray, *, reduced: bool = False) -> np.ndarray:
