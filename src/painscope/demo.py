@@ -1,16 +1,17 @@
 """``painscope demo``: the main job, end to end, on the built-in simulator.
 
-simulate (68 short videos of a digital pain-model mouse, with DeepLabCut-format
-ground-truth pose) → extract (background removal, Video Swin token maps) →
-8-fold cross-validation for the 3-class and 15-class schemes, comparing
-Ours+Mask, Ours, pooled tokens and the pose (B-SOiD) baseline on identical folds →
-zero-shot drug test → report.
+simulate (68 30-s videos of a digital pain-model mouse, with DeepLabCut-format
+ground-truth pose) → extract (background removal, Video Swin token maps and the
+silhouette track in the same pass) → 8-fold cross-validation with folds grouped by
+mouse for the 3-class (headline) and 15-class (secondary) schemes, comparing
+Ours+Mask, Ours, the weights-free ``motion`` method and the pose (B-SOiD) baseline,
+each beside its logistic baseline, on identical folds → zero-shot drug test → report.
 
 Sized to finish in minutes on a 2-core laptop CPU: Swin-T at 128² with 8 frames
 per clip, a narrow ViS4mer, and PCA instead of UMAP in the pose baseline. The backbone uses torchvision's Kinetics-400 weights
-when they are already in torch's cache and is otherwise randomly initialised —
-which the demo says loudly, since random features make the numbers meaningless
-for biology (they still exercise every step).
+(downloaded once when not cached) and is otherwise randomly initialised — which the
+demo says loudly, since random features make the video methods' numbers meaningless
+for biology (they still exercise every step); ``motion`` and ``pose`` need no weights.
 """
 
 from __future__ import annotations
