@@ -22,7 +22,8 @@ def tiny_demo(monkeypatch):
         )  # fmt: skip
 
     monkeypatch.setattr(demo, "demo_settings", settings)
-    monkeypatch.setattr(demo, "DEMO_METHODS", ("ours_mask", "pose"))
+    monkeypatch.setattr(demo, "DEMO_METHODS", ("ours_mask", "motion", "pose"))
+    monkeypatch.setattr(demo, "demo_weights", lambda backbone, **kw: "none")  # offline tests
     monkeypatch.setattr(demo, "DEMO_SCHEMES", ("3class",))
 
 
@@ -32,8 +33,12 @@ def test_demo_runs_end_to_end_and_resumes(tmp_path, tiny_demo):
     assert result.weights_random
     assert {(r["method"], r["scheme"]) for r in result.headline} == {
         ("ours_mask", "3class"),
+        ("motion", "3class"),
         ("pose", "3class"),
     }
+    assert all(isinstance(r["collapsed"], bool) for r in result.headline)
+    assert demo.summary_sentence(result.headline, True).startswith("With random backbone weights")
+    assert (result.project / "cache" / "motion" / "summary.csv").exists()
     for row in result.headline:
         lo, hi = row["accuracy_ci"]
         assert 0 <= lo <= row["accuracy"] <= hi <= 1 and row["grouped_by"] == "video"
@@ -56,3 +61,16 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path, tiny_demo):
 
     with pytest.raises(PainscopeError, match="empty folder"):
         demo.run_demo(tmp_path, minutes=0.04, say=lambda _: None)
+
+
+def test_summary_sentence_names_methods_above_chance():
+    row = {"scheme": "3class", "chance": 0.47, "grouped_by": "mouse_id", "collapsed": False}
+    rows = [
+        {**row, "method": "motion", "accuracy_ci": [0.55, 0.8]},
+        {**row, "method": "ours", "accuracy_ci": [0.3, 0.6]},
+        {**row, "method": "pose", "accuracy_ci": [0.5, 0.7], "collapsed": True},
+    ]
+    text = demo.summary_sentence(rows, weights_random=True)
+    assert "motion recover" in text and "ours" not in text and "pose" not in text
+    assert "grouped by mouse" in text
+    assert "no method" in demo.summary_sentence(rows[1:], weights_random=False)

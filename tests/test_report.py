@@ -55,7 +55,7 @@ def test_report_has_every_section(full_report: tuple[Report, str]) -> None:
         assert f'<section id="{section.id}">' in page
         assert section.title.replace("&", "&amp;") in page
     # every section except the attention maps (made by painscope explain) has content
-    assert {k for k, has in report.sections.items() if not has} == {"attention"}
+    assert {k for k, has in report.sections.items() if not has} == {"attention", "motion"}
     assert "painscope explain" in page
 
 

@@ -8,6 +8,7 @@ cross-validate on identical folds:
 ``ours``       background removed, all tokens ("Ours")
 ``raw``        raw video, all tokens (the ablation)
 ``pose``       ground-truth pose → B-SOiD motifs (the pose baseline with perfect tracking)
+``motion``     silhouette descriptors from the same extract pass (no weights, no pose)
 
 Results (accuracy / macro F1 with 95 % bootstrap CIs, chance levels) go to
 ``OUT/controlled.json`` and a Markdown table ``OUT/controlled.md`` for BENCHMARKS.md.
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-METHODS = ("ours_mask", "ours", "raw", "pose")
+METHODS = ("ours_mask", "ours", "raw", "pose", "motion")
 
 
 def run_controlled(
@@ -57,7 +58,7 @@ def run_controlled(
         simulate_dataset(root, preset="demo", minutes=minutes, effect=effect, seed=seed,
                          treated=False)  # fmt: skip
         write_settings(root, extract_config, train_config, pose_config)
-        needs = {"median": {"ours_mask", "ours", "pooled"}, "none": {"raw", "raw_mask"}}
+        needs = {"median": {"ours_mask", "ours", "pooled", "motion"}, "none": {"raw", "raw_mask"}}
         for background in ("median", "none"):
             if not needs[background] & set(methods):
                 continue

@@ -224,7 +224,8 @@ def bench_sim_command(
     group_by: str = typer.Option("video", help="video or mouse_id."),
     seed: int = typer.Option(0, help="Seed."),
     methods: str = typer.Option(
-        "ours_mask,ours,raw,pose", help="Methods, comma-separated (raw needs a second extraction)."
+        "ours_mask,ours,raw,pose,motion",
+        help="Methods, comma-separated (raw needs a second extraction).",
     ),
 ) -> None:
     """Controlled benchmark on simulated mice: planted effects recovered, none invented."""

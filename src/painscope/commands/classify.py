@@ -82,7 +82,7 @@ def cv_command(
         None,
         "--method",
         help="Methods to compare on the same folds (repeat): ours_mask, ours, pooled, raw, "
-        "raw_mask, pose, features. Default: the train.tokens view of the token store.",
+        "raw_mask, pose, features, motion. Default: the train.tokens view of the token store.",
     ),
     name: str = NAME,
     ray: str | None = typer.Option(
@@ -126,13 +126,23 @@ def train_command(
     scheme: str = SCHEME,
     epochs: int = EPOCHS,
     tokens: str = TOKENS,
+    method: str = typer.Option(
+        None, "--method", help="One method (e.g. motion, pose); default: the train.tokens view."
+    ),
     name: str = NAME,
 ) -> None:
     """Train one model on all labelled videos (1/8 held out for model selection)."""
     from painscope.train.full import run_train
 
     config = _train_config(project, scheme=scheme, epochs=epochs, tokens=tokens)
-    run = run_train(project, config, name=name or "train")
+    source = None
+    if method:
+        from painscope.project import open_project
+        from painscope.train.methods import build_sources
+
+        found = open_project(project)
+        (source,) = build_sources(found.root, found.config(), [method], config)
+    run = run_train(project, config, source, name=name or "train")
     console.print(f"trained model: [bold]{safe(run / 'checkpoints')}[/]")
 
 

@@ -14,7 +14,7 @@ from painscope.cli_text import safe
 @user_errors
 def demo_command(
     folder: Path = typer.Argument(Path("painscope-demo"), help="Where to build the demo project."),
-    minutes: float = typer.Option(0.25, help="Length of each simulated video."),
+    minutes: float = typer.Option(0.5, help="Length of each simulated video."),
     seed: int = typer.Option(0, help="Simulation and training seed."),
 ) -> None:
     """Simulate pain-model mice, extract, cross-validate, drug-test and report — in minutes."""
@@ -22,7 +22,7 @@ def demo_command(
 
     from rich.table import Table
 
-    from painscope.demo import run_demo
+    from painscope.demo import run_demo, summary_sentence
     from painscope.evaluate.results import format_ci
     from painscope.features.weights import RandomWeightsWarning
 
@@ -34,7 +34,11 @@ def demo_command(
     table = Table(title="painscope demo — 8-fold CV on simulated mice (95% bootstrap CI)")
     for column in ("method", "scheme", "accuracy", "macro F1", "chance", "split by"):
         table.add_column(column)
-    for row in result.headline:
+    for row in sorted(result.headline, key=lambda r: r["scheme"] != "3class"):
+        if row.get("collapsed"):  # never show a one-class classifier as a result
+            table.add_row(safe(row["method"]), row["scheme"], "collapsed: one class for all videos",
+                          "", f"{row['chance']:.3f}", row["grouped_by"])  # fmt: skip
+            continue
         table.add_row(
             row["method"], row["scheme"],
             format_ci(row["accuracy"], row["accuracy_ci"], 3),
@@ -44,10 +48,11 @@ def demo_command(
     console.print(table)
     if result.weights_random:
         console.print(
-            "[bold yellow]WARNING: torchvision's Kinetics-400 weights are not in torch's cache, so "
+            "[bold yellow]WARNING: torchvision's Kinetics-400 weights could not be downloaded, so "
             "the backbone was RANDOMLY initialised: the video methods' numbers above say nothing "
             "about what pretrained features can do. See README 'Getting the Kinetics weights'.[/]"
         )
+    console.print(f"[bold]{summary_sentence(result.headline, result.weights_random)}[/]")
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     console.print(f"time: {timing}")
     console.print(f"project:   {safe(result.project)}")

@@ -117,6 +117,17 @@ class ExtractConfig:
         "at 1280 x 1024 (the exact median's histogram).",
         hash=False,
     )
+    motion: bool = setting(
+        True,
+        "Also track the mouse's silhouette from |frame - median| in the same decode pass (per-frame\n"
+        "track in cache/motion/, per-clip descriptors in the token store; `--method motion`).\n"
+        "Only with background: median.",
+    )
+    pixels_per_cm: float = setting(
+        0.0,
+        "Scale of the videos for distance travelled in cm (0 = unknown: distances in px).",
+        hash=False,
+    )
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -155,6 +166,11 @@ class ExtractConfig:
             )
         if self.batch_size < 1:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
+        if self.pixels_per_cm < 0:
+            raise ConfigError(
+                f"extract.pixels_per_cm must be >= 0, got {self.pixels_per_cm}",
+                fix="measure a known length in a frame (e.g. the arena's width) or use 0",
+            )
         if not self.weights:
             raise ConfigError("extract.weights is empty", fix="use kinetics400, a path, or none")
         check_device(self.device, "extract.device")

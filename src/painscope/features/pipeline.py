@@ -31,6 +31,8 @@ from painscope.io.lock import video_lock
 from painscope.io.memory import check_extract_memory
 from painscope.io.prefetch import prefetch
 from painscope.io.video import Frame, file_hash, iter_frames, probe
+from painscope.motion import DESCRIPTOR_COLUMNS, MOTION_VERSION, MotionTracker
+from painscope.motion.store import save_video_motion
 from painscope.version import __version__
 
 ClipsFn = Callable[[int, int | None], None]  # (clips done, clips expected)
@@ -45,6 +47,7 @@ class RunPaths:
     features_dir: Path
     background_dir: Path | None
     key: str
+    project_root: Path | None = None  # where cache/motion/ goes (None: no motion files)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,9 @@ def extract_video(
             if on_clips:
                 on_clips(len(records), expected)
 
+    tracker = MotionTracker(background) if config.motion and background is not None else None
+    if tracker is not None:  # the silhouette track rides on the same decode pass
+        observers = (*observers, tracker)
     stream = _prepared(path, background, config, observers, raw=preprocess_on_device)
     for item in prefetch(stream, config.prefetch):
         if isinstance(item, StreamStats):
@@ -191,9 +197,13 @@ def extract_video(
         "clip_frame_indices": [list(r.frame_indices) for r in records],
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+    motion = extras.pop("motion", None) if tracker is not None else None
+    if motion is not None:
+        meta.update(motion_columns=list(DESCRIPTOR_COLUMNS), motion_version=MOTION_VERSION)
     features = VideoFeatures(
-        tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta
-    )
+        tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta,
+        motion=motion,
+    )  # fmt: skip
     return VideoOutput(features, extras)
 
 
@@ -267,6 +277,10 @@ def extract_one(
                     on_clips=on_clips,
                     preprocess_on_device=preprocess_on_device,
                 )
+                track = output.extras.pop("motion_track", None)
+                if track is not None and paths.project_root is not None:  # before the tokens
+                    save_video_motion(paths.project_root, job.video_id, track,
+                                      config.pixels_per_cm)  # fmt: skip
                 if output.extras and save_extras is not None:
                     save_extras(job, paths.features_dir, output.extras)  # before the token file
                 write_features(target, output.features)

@@ -227,7 +227,7 @@ def extract(
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(out_dir)
     summary = ExtractSummary(features_dir=out_dir, key=key, weights=None)
-    paths = RunPaths(out_dir, proj.background_dir, key)
+    paths = RunPaths(out_dir, proj.background_dir, key, project_root=proj.root)
 
     todo = []
     for job in jobs:

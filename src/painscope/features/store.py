@@ -12,6 +12,9 @@ File ``cache/features/<key>/<video_id>.safetensors`` holds
 ``clips``
     float64, shape (n_clips, 4): start frame, end frame (exclusive), start and end
     time in seconds of each clip.
+``motion`` (optional; written when ``extract.motion`` is on)
+    float32, shape (n_clips, D): per-clip silhouette descriptors of
+    :mod:`painscope.motion`; their names are the metadata's ``motion_columns``.
 
 and, in the safetensors header, a JSON string under ``"painscope"`` with the
 metadata (video path and content hash, config hash and settings, backbone, weights
@@ -46,12 +49,15 @@ class VideoFeatures:
     response : float32 array of shape (n_clips, h, w)
     clips : float64 array of shape (n_clips, 4) — start_frame, end_frame, start_s, end_s
     meta : metadata dict (see module docstring)
+    motion : optional float32 array of shape (n_clips, D) — silhouette descriptors
+        (names in ``meta["motion_columns"]``); None in files written without motion
     """
 
     tokens: np.ndarray
     response: np.ndarray
     clips: np.ndarray
     meta: dict[str, Any]
+    motion: np.ndarray | None = None
 
     @property
     def n_clips(self) -> int:
@@ -75,6 +81,8 @@ def write_features(path: Path, features: VideoFeatures) -> None:
     n = features.tokens.shape[0]
     if features.response.shape != features.tokens.shape[:3] or features.clips.shape != (n, 4):
         raise ValueError("response must be (n_clips, h, w) and clips (n_clips, 4)")
+    if features.motion is not None and (features.motion.ndim != 2 or len(features.motion) != n):
+        raise ValueError(f"motion must be (n_clips, D), got {features.motion.shape}")
     if not np.isfinite(features.tokens).all():
         raise FeatureStoreError(
             f"{path}: refusing to store non-finite token values",
@@ -88,6 +96,8 @@ def write_features(path: Path, features: VideoFeatures) -> None:
         "response": np.ascontiguousarray(features.response, dtype=np.float32),
         "clips": np.ascontiguousarray(features.clips, dtype=np.float64),
     }
+    if features.motion is not None:
+        tensors["motion"] = np.ascontiguousarray(features.motion, dtype=np.float32)
     with atomic_path(Path(path)) as tmp:
         save_file(tensors, str(tmp), metadata={"painscope": json.dumps(meta, default=str)})
 
@@ -121,6 +131,7 @@ def read_features(path: Path) -> VideoFeatures:
             tokens = f.get_tensor("tokens")
             response = f.get_tensor("response")
             clips = f.get_tensor("clips")
+            motion = f.get_tensor("motion") if "motion" in f.keys() else None  # noqa: SIM118
     except FileNotFoundError:
         raise FeatureStoreError(
             f"{path}: feature file not found", fix="run `painscope extract` on the project first"
@@ -130,4 +141,4 @@ def read_features(path: Path) -> VideoFeatures:
             f"{path}: unreadable feature file ({err})",
             fix="delete it and run `painscope extract` again",
         ) from None
-    return VideoFeatures(tokens=tokens, response=response, clips=clips, meta=meta)
+    return VideoFeatures(tokens=tokens, response=response, clips=clips, meta=meta, motion=motion)

@@ -4,8 +4,12 @@
 
 ``kinetics400`` / ``kinetics400_imagenet22k``
     torchvision's published weights. Downloaded once into torch's hub cache
-    (``$TORCH_HOME/hub/checkpoints``); offline, the error names the URL and the
-    folder to put the file in.
+    (``$TORCH_HOME/hub/checkpoints``, the file name torchvision itself uses, so
+    torchvision finds it too) with a progress bar, a socket timeout and the
+    SHA-256 prefix check torchvision's file names carry; offline, the error names
+    the URL and the folder to put the file in. ``PAINSCOPE_WEIGHTS_URL`` (a mirror
+    folder URL, e.g. ``http://lab-server/weights/``) replaces download.pytorch.org
+    for labs behind a firewall.
 a path to ``.pth`` / ``.pt`` / ``.pth.tar`` / ``.safetensors``
     either a torchvision ``state_dict`` or a checkpoint of the official Video Swin
     release (mmaction format, ``{"state_dict": {"backbone.…": …}}``, e.g. the paper's
@@ -155,6 +159,72 @@ def _hub_file(url: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
 
 
+def weights_url(url: str) -> str:
+    """``url``, or the same file name under ``$PAINSCOPE_WEIGHTS_URL`` when that is set."""
+    import os
+
+    mirror = os.environ.get("PAINSCOPE_WEIGHTS_URL", "").strip()
+    return f"{mirror.rstrip('/')}/{Path(url).name}" if mirror else url
+
+
+def download_weights(
+    url: str, dest: Path, *, timeout_s: float = DOWNLOAD_TIMEOUT_S, progress: bool = True
+) -> Path:
+    """Download ``url`` to ``dest`` atomically, checking the SHA-256 prefix in its name.
+
+    torchvision's file names end in ``-<first hex digits of the SHA-256>.pth``; a file
+    whose hash does not match is deleted and refused. ``timeout_s`` bounds every socket
+    wait (connecting and each read), so an offline machine fails in seconds.
+
+    Raises
+    ------
+    WeightsError : no network, HTTP error, timeout, or a hash mismatch.
+    """
+    import hashlib
+    import sys
+    import urllib.request
+
+    from painscope.io.atomic import atomic_path
+
+    dest = Path(dest)
+    match = torch.hub.HASH_REGEX.search(dest.name)
+    prefix = match.group(1) if match else ""
+    digest = hashlib.sha256()
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=timeout_s) as response,
+            atomic_path(dest) as tmp,
+            open(tmp, "wb") as handle,
+        ):
+            total = int(response.headers.get("Content-Length") or 0) or None
+            from tqdm import tqdm
+
+            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                      desc=f"downloading {dest.name}", disable=not progress,
+                      file=sys.stderr) as bar:  # fmt: skip
+                while chunk := response.read(1 << 16):
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+            handle.flush()
+            if prefix and not digest.hexdigest().startswith(prefix):
+                raise WeightsError(
+                    f"{url}: downloaded file has SHA-256 {digest.hexdigest()[:12]}…, "
+                    f"its name promises {prefix}",
+                    fix="download again (the transfer was corrupted or the mirror holds "
+                    "another file)",
+                )
+    except WeightsError:
+        raise
+    except Exception as err:  # URLError, socket timeout, HTTP errors, disk errors
+        raise WeightsError(
+            f"cannot download {url} ({type(err).__name__}: {err})",
+            fix=f"on a machine with internet, download {url} and put it at {dest} "
+            "(or set extract.weights to a local file path)",
+        ) from None
+    return dest
+
+
 def _torchvision_state(
     backbone: str, name: str, *, download: bool = True
 ) -> tuple[dict[str, torch.Tensor], Any]:
@@ -177,21 +247,8 @@ def _torchvision_state(
             f"{choices[name]} is not in torch's cache ({cached})",
             fix=f"download {weights.url} to {cached}, or run `painscope extract` once online",
         )
-    import socket
-
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # fail fast when offline
-    try:
-        state = weights.get_state_dict(progress=True, check_hash=True)
-    except Exception as err:  # URLError, socket errors, HTTP errors
-        raise WeightsError(
-            f"cannot download {choices[name]} ({type(err).__name__}: {err})",
-            fix=f"on a machine with internet, download {weights.url} and put it at {cached} "
-            f"(or set extract.weights to a local file path)",
-        ) from None
-    finally:
-        socket.setdefaulttimeout(previous)
-    return state, weights
+    download_weights(weights_url(weights.url), cached)
+    return read_state_dict(cached), weights
 
 
 # ---------------------------------------------------------------- entry point

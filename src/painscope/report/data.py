@@ -30,13 +30,14 @@ from painscope.evaluate.results import (
 )
 
 RUN_FILES = ("run.json", "config.yaml", "predictions.csv", "metrics.json")
-METHOD_ORDER = ("ours_mask", "ours", "raw_mask", "raw", "pooled", "pose", "features")
+METHOD_ORDER = ("ours_mask", "ours", "raw_mask", "raw", "pooled", "motion", "pose", "features")
 METHOD_NAMES = {
     "ours_mask": "Ours+Mask",
     "ours": "Ours",
     "pooled": "Pooled tokens (mean)",
     "raw": "Raw video (no background removal)",
     "raw_mask": "Raw video + mask",
+    "motion": "Motion (silhouette, no weights)",
     "pose": "Pose baseline (B-SOiD + ViS4mer)",
     "features": "Own features (manifest)",
 }

@@ -391,6 +391,18 @@ def _section_attention(b: Builder) -> Body:
     return Body("".join(parts))
 
 
+def _section_motion(b: Builder) -> Body:
+    from painscope.report.motion import motion_section
+
+    body = motion_section(b.run.root.parent.parent)  # PROJECT/runs/<run>
+    if body is None:
+        return empty(
+            "No motion readouts: run painscope extract with extract.motion: true (the default "
+            "with background: median); it writes cache/motion/summary.csv."
+        )
+    return Body(body)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section("run", "What was run", _section_run),
     Section("methods", "Headline results (Table 3)", _section_methods),
@@ -401,4 +413,5 @@ SECTIONS: tuple[Section, ...] = (
     Section("timeline", "Clip relevance over time", _section_timeline),
     Section("embedding", "Embedding of videos", _section_embedding),
     Section("attention", "Attention maps (Figs. 6–8)", _section_attention),
+    Section("motion", "Motion readouts (silhouette)", _section_motion),
 )

@@ -7,6 +7,8 @@
 ``raw_mask``   raw video, masked block
 ``pose``       B-SOiD motif histograms per clip from the manifest's ``pose`` files
 ``features``   the manifest's ``features`` files (bring your own sequences)
+``motion``     per-clip silhouette descriptors (speed, turning, area, elongation, motion
+               energy, immobility) from the token store: no weights, no pose
 
 The token methods read the token store of the project's extract settings; ``raw``
 and ``raw_mask`` read the store of the same settings with ``background: none``
@@ -26,7 +28,7 @@ from painscope.features.lazy import should_load_lazily
 from painscope.project import Project
 from painscope.train.sources import ArrayFileSource, SequenceSource, TokenStoreSource
 
-METHODS = ("ours_mask", "ours", "pooled", "raw", "raw_mask", "pose", "features")
+METHODS = ("ours_mask", "ours", "pooled", "raw", "raw_mask", "pose", "features", "motion")
 _TOKEN_METHODS = {
     "ours_mask": ("median", "block"),
     "ours": ("median", "all"),
@@ -62,6 +64,17 @@ def build_sources(
             )
         elif name == "features":
             sources.append(ArrayFileSource(root))
+        elif name == "motion":
+            from painscope.motion.source import MotionSource
+
+            extract = dataclasses.replace(config.extract, background="median")
+            folder = Project(root).features_dir(config_hash(extract))
+            if not folder.is_dir() or not extract.motion:
+                raise PainscopeError(
+                    f"method 'motion': no token store with motion descriptors at {folder}",
+                    fix=f"run `painscope extract {root}` first (with extract.motion: true)",
+                )
+            sources.append(MotionSource(folder))
         else:
             raise PainscopeError(
                 f"unknown method {name!r}", fix=f"use one or more of {', '.join(METHODS)}"

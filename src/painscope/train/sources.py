@@ -159,6 +159,11 @@ def source_from_spec(spec: dict[str, Any], project_root: Path) -> SequenceSource
     if kind == "tokens":
         folder = Path(project_root) / "cache" / "features" / str(spec["feature_key"])
         return TokenStoreSource(folder, spec["mode"], int(spec["k"]), name=spec.get("name"))
+    if kind == "motion":
+        from painscope.motion.source import MotionSource
+
+        folder = Path(project_root) / "cache" / "features" / str(spec["feature_key"])
+        return MotionSource(folder, name=str(spec.get("name", "motion")))
     if kind == "features":
         return ArrayFileSource(
             project_root, spec.get("column", "features"), spec.get("name", "features")
