@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.painscope-installed
 
-.PHONY: install demo test test-all test-browser report-screenshot chromium check lint format clean
+.PHONY: install demo test test-quick test-all test-browser report-screenshot chromium check lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ check: $(STAMP)
 
 test: check
 	$(PY) -m pytest -q
+
+# the quick local loop: everything but the slow end-to-end tests (demo, kill -9 of cv, bench e2e)
+test-quick: check
+	$(PY) -m pytest -q -m "not slow and not gpu and not browser"
 
 # everything, including slow and browser tests (what CI runs after `make test`)
 test-all: check

@@ -27,6 +27,7 @@ def tiny_demo(monkeypatch):
     monkeypatch.setattr(demo, "DEMO_SCHEMES", ("3class",))
 
 
+@pytest.mark.slow  # the whole pipeline on a tiny cohort: ~1.5 min on 2 cores
 def test_demo_runs_end_to_end_and_resumes(tmp_path, tiny_demo):
     said: list[str] = []
     result = demo.run_demo(tmp_path / "d", minutes=0.04, say=said.append)

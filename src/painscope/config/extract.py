@@ -87,7 +87,7 @@ class ExtractConfig:
         "auto",
         "auto = bf16 autocast on CUDA, fp32 on CPU; bf16 = autocast (LayerNorm, softmax in fp32);\n"
         "bf16-model = weights cast to bf16, all arithmetic in bf16 (fastest on a GPU; check the\n"
-        "GPU test tests/test_fast_swin.py passes on your card before relying on it).",
+        "GPU test tests/features/test_fast_swin.py passes on your card before relying on it).",
         hash=False,
     )
     attention: Literal["sdpa", "torchvision"] = setting(

@@ -20,7 +20,7 @@ CUDA, a fused kernel on CPU) and passes bias + mask as one additive ``attn_mask`
 Everything else — padding of the token grid to whole windows (padded tokens take part in
 attention exactly as in torchvision), the cyclic shift, the window partition and reverse —
 is torchvision's code path, so the two differ only by floating-point summation order
-(max |Δ| ~1e-6 on fp32 token maps; ``tests/test_fast_swin.py``).
+(max |Δ| ~1e-6 on fp32 token maps; ``tests/features/test_fast_swin.py``).
 
 :func:`apply_speedups` swaps the attention class of every block in place (parameters and
 ``state_dict`` keys unchanged) and applies the optional model-level levers: a bf16 cast of
