@@ -18,18 +18,13 @@ from painscope.labels import CLASSES_3, CLASSES_15
 from painscope.report import build_report, data
 from painscope.report.html import SECTIONS, Report
 from painscope.report.style import class_colours
-from tests.fixtures.report import make_run_folder
+from tests.fixtures.report import make_run_folder, random_ungrouped_run
 
 
 @pytest.fixture(scope="module")
 def full_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, str]:
     """A report of a complete run with random weights and CV not grouped by mouse."""
-    run = make_run_folder(
-        tmp_path_factory.mktemp("run_full"),
-        np.random.default_rng(0),
-        weights="none",
-        grouped_by="video",
-    )
+    run = random_ungrouped_run(tmp_path_factory.mktemp("run_full"), seed=0)
     report = build_report(run)
     return report, report.html_path.read_text()
 

@@ -24,7 +24,7 @@ from PIL import Image
 
 from painscope.report import build_report
 from painscope.report.html import SECTIONS
-from tests.fixtures.report import make_run_folder
+from tests.fixtures.report import random_ungrouped_run
 
 pytestmark = pytest.mark.browser
 
@@ -120,12 +120,7 @@ def _run_chromium(
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A report of a complete synthetic run, with one attention figure; (html, n_figures)."""
-    run = make_run_folder(
-        tmp_path_factory.mktemp("browser_run"),
-        np.random.default_rng(7),
-        weights="none",
-        grouped_by="video",
-    )
+    run = random_ungrouped_run(tmp_path_factory.mktemp("browser_run"), seed=7)
     _attention_figure(run / "attention")
     report = build_report(run)
     n_png = sum(p.suffix == ".png" for p in report.figures) + 1  # + the attention figure

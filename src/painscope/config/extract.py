@@ -152,25 +152,19 @@ class ExtractConfig:
                 f"extract.input_size must be a multiple of 32 (>= 32), got {self.input_size}",
                 fix="use 224 (the paper's), or 128 / 160 / 192 for speed",
             )
-        if self.background_frames < 0:
-            raise ConfigError(
-                f"extract.background_frames must be >= 0, got {self.background_frames}",
-                fix="use 0 (every frame, exact) or a number of frames such as 300",
-            )
-        if self.prefetch < 0:
-            raise ConfigError(f"extract.prefetch must be >= 0, got {self.prefetch}")
-        if self.workers < 0:
-            raise ConfigError(
-                f"extract.workers must be >= 0, got {self.workers}",
-                fix="use 0 (one per CPU), 1 (no worker processes) or a number of processes",
-            )
+        non_negative = {
+            "background_frames": "use 0 (every frame, exact) or a number of frames such as 300",
+            "prefetch": "use 0 (no prefetch thread) or a small number of clips",
+            "workers": "use 0 (one per CPU), 1 (no worker processes) or a number of processes",
+            "pixels_per_cm": "measure a known length in a frame (e.g. the arena's width) or use 0",
+        }
+        for name, fix in non_negative.items():
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    f"extract.{name} must be >= 0, got {getattr(self, name)}", fix=fix
+                )
         if self.batch_size < 1:
             raise ConfigError(f"extract.batch_size must be >= 1, got {self.batch_size}")
-        if self.pixels_per_cm < 0:
-            raise ConfigError(
-                f"extract.pixels_per_cm must be >= 0, got {self.pixels_per_cm}",
-                fix="measure a known length in a frame (e.g. the arena's width) or use 0",
-            )
         if not self.weights:
             raise ConfigError("extract.weights is empty", fix="use kinetics400, a path, or none")
         check_device(self.device, "extract.device")
