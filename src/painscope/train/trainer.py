@@ -25,17 +25,12 @@ import numpy as np
 import torch
 
 from painscope.config.train import TrainConfig
+from painscope.devices import resolve_device
 from painscope.features.lazy import LazyTokenSequence
 from painscope.models.focal import focal_loss
 from painscope.models.vis4mer import ViS4mer, ViS4merConfig
 from painscope.train.data import batch_tensor
 from painscope.train.optim import make_optimizer
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def model_config(
@@ -160,7 +155,7 @@ def fit(
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    device = resolve_device(config.device)
+    device = resolve_device(config.device, setting="train.device")
     d_input = int(train_seqs[0].shape[1])
     model = ViS4mer(
         model_config(config, d_input, n_classes, tokens_per_clip, n_train=len(train_seqs))
