@@ -97,6 +97,26 @@ def _epsilons(seqs: Sequence[np.ndarray], kind: str) -> tuple[float, float]:
     return _epsilon(means), _epsilon(np.concatenate(shares) if shares else means)
 
 
+MAX_FEATURES = 64  # wider session statistics (token means: 768-2048) go through PCA first
+
+
+def _reduced(model: Any, shape: tuple[int, ...], seed: int) -> Any:
+    """``model`` with a PCA to at most ``MAX_FEATURES`` components after the scaler when the
+    statistics are wider than that: with tens of training videos and thousands of token
+    channels the inner grid search otherwise costs ~25 s per CV round on 2 cores, and a
+    regularised fit on more features than videos gains nothing from the extra directions."""
+    from sklearn.base import clone
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import Pipeline
+
+    n, width = shape
+    if width <= MAX_FEATURES:
+        return model
+    steps = list(clone(model).steps)
+    pca = PCA(n_components=min(MAX_FEATURES, n - 1), random_state=seed)
+    return Pipeline([steps[0], ("pca", pca), *steps[1:]])
+
+
 def logreg_baseline(
     train_seqs: Sequence[np.ndarray],
     train_y: np.ndarray,
@@ -116,7 +136,6 @@ def logreg_baseline(
     -------
     probs : array (n_test, n_classes); classes absent from training get probability 0.
     """
-    from sklearn.base import clone
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
@@ -151,7 +170,10 @@ def logreg_baseline(
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         for name, x_train in train_sets.items():
-            search = GridSearchCV(model, grid, cv=inner, scoring="neg_log_loss", error_score=np.nan)
+            search = GridSearchCV(
+                _reduced(model, x_train.shape, seed), grid, cv=inner, scoring="neg_log_loss",
+                error_score=np.nan,
+            )  # fmt: skip
             try:
                 search.fit(x_train, y)
             except ValueError:  # inner folds missing a class everywhere
@@ -161,7 +183,11 @@ def logreg_baseline(
                 best = (score, name, search.best_estimator_)
         if best[2] is None:  # fall back to C = 1 on the default statistics
             name = "mean+sd" if kind == "general" else "clr+sd"
-            best = (np.nan, name, clone(model).fit(train_sets[name], y))
+            best = (
+                np.nan,
+                name,
+                _reduced(model, train_sets[name].shape, seed).fit(train_sets[name], y),
+            )
     fitted = best[2]
     probs[:, fitted.classes_] = fitted.predict_proba(test_sets[best[1]])
     return probs
