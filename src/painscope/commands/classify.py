@@ -49,7 +49,7 @@ def logreg_wins(scores: Any) -> list[str]:
         base = scores.get((f"{method}_logreg", scheme))
         if base is not None and base.accuracy > m.accuracy:
             out.append(
-                f"{method}_logreg (logistic regression on mean-pooled tokens) beats {method} "
+                f"{method}_logreg (tuned logistic regression on session statistics) beats {method} "
                 f"on {scheme} accuracy: {base.accuracy:.3f} vs {m.accuracy:.3f}."
             )
     return out
