@@ -116,7 +116,7 @@ def bench_e2e(
     rows.append(
         {
             "stage": "background pass",
-            "variant": "decode + exact median (numpy)",
+            "variant": "decode + exact median (numba; first call loads its cache)",
             "seconds": time.perf_counter() - start,
             "cpu_s": cpu2.ru_utime + cpu2.ru_stime - cpu1.ru_utime - cpu1.ru_stime,
             "videos": 1,
