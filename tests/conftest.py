@@ -49,6 +49,9 @@ def tiny_config():
 def local_ray():
     """A local Ray cluster of 2 CPUs (no network, no dashboard) for a test module."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    except Exception as err:  # a sandbox that cannot start Ray's local processes
+        pytest.skip(f"a local Ray cluster cannot start here: {err}")
     yield ray
     ray.shutdown()
