@@ -163,22 +163,13 @@ def take_clips(seq: Any, idx: np.ndarray, tokens_per_clip: int) -> np.ndarray:
     return clips[idx].reshape(len(idx) * t, seq.shape[1])
 
 
-def available_memory_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), else None."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
 def should_load_lazily(load: str, features_dir: Path) -> bool:
     """``train.load`` → lazy or not; ``auto``: lazy when the store exceeds half the free RAM."""
     if load != "auto":
         return load == "lazy"
-    free = available_memory_bytes()
+    from painscope.io.memory import available_memory
+
+    free = available_memory()
     if free is None:
         return False
     size = sum(p.stat().st_size for p in Path(features_dir).glob("*.safetensors"))
