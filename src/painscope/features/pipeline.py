@@ -56,6 +56,7 @@ class VideoOutput:
 
     features: VideoFeatures
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    motion_track: np.ndarray | None = None  # (n_frames, n_columns): cache/motion/<id>.csv
 
 
 def _observed(frames: Iterator[Frame], observers: Sequence[FrameObserver]) -> Iterator[Frame]:
@@ -143,9 +144,8 @@ def extract_video(
                 on_clips(len(records), expected)
 
     tracker = MotionTracker(background) if config.motion and background is not None else None
-    if tracker is not None:  # the silhouette track rides on the same decode pass
-        observers = (*observers, tracker)
-    stream = _prepared(path, background, config, observers, raw=preprocess_on_device)
+    watchers = (*observers, tracker) if tracker is not None else observers  # same decode pass
+    stream = _prepared(path, background, config, watchers, raw=preprocess_on_device)
     for item in prefetch(stream, config.prefetch):
         if isinstance(item, StreamStats):
             stats = item
@@ -165,6 +165,7 @@ def extract_video(
     extras: dict[str, np.ndarray] = {}
     for observer in observers:
         extras.update(observer.finish(records))
+    motion = tracker.finish(records) if tracker is not None else {}  # "motion", "motion_track"
     clips = np.array(
         [[r.start_frame, r.end_frame, r.start_s, r.end_s] for r in records], dtype=np.float64
     )
@@ -197,14 +198,13 @@ def extract_video(
         "clip_frame_indices": [list(r.frame_indices) for r in records],
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    motion = extras.pop("motion", None) if tracker is not None else None
-    if motion is not None:
+    if tracker is not None:
         meta.update(motion_columns=list(DESCRIPTOR_COLUMNS), motion_version=MOTION_VERSION)
     features = VideoFeatures(
         tokens=token_array, response=np.concatenate(responses), clips=clips, meta=meta,
-        motion=motion,
+        motion=motion.get("motion"),
     )  # fmt: skip
-    return VideoOutput(features, extras)
+    return VideoOutput(features, extras, motion.get("motion_track"))
 
 
 def is_done(path: Path, key: str, video: Path) -> bool:
@@ -277,10 +277,9 @@ def extract_one(
                     on_clips=on_clips,
                     preprocess_on_device=preprocess_on_device,
                 )
-                track = output.extras.pop("motion_track", None)
-                if track is not None and paths.project_root is not None:  # before the tokens
-                    save_video_motion(paths.project_root, job.video_id, track,
-                                      config.pixels_per_cm)  # fmt: skip
+                if output.motion_track is not None and paths.project_root is not None:
+                    save_video_motion(paths.project_root, job.video_id, output.motion_track,
+                                      config.pixels_per_cm)  # fmt: skip  # before the tokens
                 if output.extras and save_extras is not None:
                     save_extras(job, paths.features_dir, output.extras)  # before the token file
                 write_features(target, output.features)
