@@ -22,6 +22,7 @@ import painscope
 from painscope.errors import FeatureStoreError
 from painscope.features.extract import extract
 from painscope.features.store import read_features
+from painscope.io.atomic import TMP_PREFIX
 from painscope.project import init_project
 from tests.fixtures.videos import blob_frames, write_video
 
@@ -79,12 +80,18 @@ def clean(tmp_path_factory, videos) -> dict[str, tuple[np.ndarray, ...]]:
     root = _extract_project(tmp_path_factory.mktemp("clean"), videos)
     summary = extract(root, load_config(root / "painscope.yaml").extract)
     assert summary.count("done") == N_VIDEOS
-    return {p.stem: _arrays(p) for p in summary.features_dir.glob("*.safetensors")}
+    return {p.stem: _arrays(p) for p in _stored(summary.features_dir)}
 
 
 def _arrays(path: Path) -> tuple[np.ndarray, ...]:
     f = read_features(path)
     return f.tokens, f.response, f.clips
+
+
+def _stored(folder: Path) -> list[Path]:
+    """Token files under their final names; a killed writer's ``.tmp-*`` file is not one
+    (the store never reads it; later runs remove it once it is stale)."""
+    return [p for p in folder.glob("*.safetensors") if not p.name.startswith(TMP_PREFIX)]
 
 
 def _features_dir(root: Path) -> Path:
@@ -94,7 +101,7 @@ def _features_dir(root: Path) -> Path:
 
 def _assert_identical(root: Path, clean: dict) -> None:
     folder = _features_dir(root)
-    got = {p.stem: _arrays(p) for p in folder.glob("*.safetensors")}
+    got = {p.stem: _arrays(p) for p in _stored(folder)}
     assert sorted(got) == sorted(clean)
     for video_id, arrays in clean.items():
         for a, b in zip(arrays, got[video_id], strict=True):
@@ -118,7 +125,7 @@ def test_kill_9_during_extract_then_rerun_matches_a_clean_run(tmp_path, videos, 
     proc.wait(timeout=30)
     assert started, proc.stdout.read() if proc.stdout else ""
     folder = _features_dir(root)
-    finished = list(folder.glob("*.safetensors"))
+    finished = _stored(folder)
     assert 1 <= len(finished) < N_VIDEOS, "the kill should land mid-batch"
     # nothing partial is read as valid: every file with a final name is a whole one
     for path in finished:
