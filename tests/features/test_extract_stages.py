@@ -188,7 +188,9 @@ def test_torch_preprocessing_is_bit_identical_to_prepare_clip(tiny_config, rng, 
     from painscope.clips.transforms import prepare_clip
     from painscope.features.extractor import compact_clip, device_clips
 
-    config = dataclasses.replace(tiny_config, difference=difference, resize=resize)
+    config = dataclasses.replace(
+        tiny_config, difference=difference, resize=resize, preprocess="torch"
+    )
     frames = rng.integers(0, 256, (2, 4, 40, 72), dtype=np.uint8)  # (B, T, H, W)
     background = rng.uniform(0, 255, (40, 72)).astype(np.float32)
     common = dict(resize=resize, input_size=64, mean=(0, 0, 0), std=(1, 1, 1), normalize=False)
@@ -209,7 +211,7 @@ def test_torch_preprocessing_is_bit_identical_to_prepare_clip(tiny_config, rng, 
 def test_device_preprocess_extraction_on_cpu_matches(tmp_path, tiny_config):
     frames, _ = blob_frames(24, 32, 64)
     project = make_project(tmp_path, {"a.mkv": frames})
-    config = dataclasses.replace(tiny_config, workers=1)
+    config = dataclasses.replace(tiny_config, workers=1, preprocess="torch")  # the same torch code
     torch.manual_seed(0)
     one = read_features(extract(project, config).results[0].output)
     (tmp_path / "cache" / "features" / config_hash(config) / "videos__a.safetensors").unlink()

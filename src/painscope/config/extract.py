@@ -69,6 +69,13 @@ class ExtractConfig:
         224,
         "Backbone input size in pixels, a multiple of 32 (224 -> a 7 x 7 token grid).",
     )
+    preprocess: Literal["fused", "torch"] = setting(
+        "fused",
+        "How sampled frames become the backbone's input on the CPU: fused = background removal\n"
+        "and the antialiased resize in one compiled pass (numba; torch's own resize taps, so\n"
+        "within 1.2e-7 of torch on the [0, 1] scale; ~4x faster); torch = torch's\n"
+        "F.interpolate (the reference, and what the GPU option runs).",
+    )
     normalize: bool = setting(
         True,
         "Normalise with the weights' own mean/std (ImageNet). false = ViS4mer's quirk ([0, 1] only).",
