@@ -18,11 +18,14 @@ from tests.fixtures.videos import blob_frames, write_video
     w=st.integers(1, 9),
     chunk=st.integers(1, 7),
     seed=st.integers(0, 2**16),
-    path=st.sampled_from([("numba", True), ("numba", False), ("numpy", False)]),
+    path=st.sampled_from(
+        [("numba", True, 1), ("numba", True, 2), ("numba", False, 1), ("numpy", False, 1)]
+    ),
 )
 def test_median_equals_numpy_bit_for_bit(n, h, w, chunk, seed, path):
     frames = np.random.default_rng(seed).integers(0, 256, (n, h, w), dtype=np.uint8)
-    acc = MedianAccumulator((h, w), chunk_frames=chunk, backend=path[0], overlap=path[1])
+    acc = MedianAccumulator((h, w), chunk_frames=chunk, backend=path[0], overlap=path[1],
+                            count_threads=path[2])  # fmt: skip
     for frame in frames:
         acc.update(frame)
     ours = acc.median()
@@ -86,6 +89,18 @@ def test_constant_video_and_two_frame_halves(backend, overlap):
     assert (_median(two, backend, overlap, 64).median() == 127.5).all()
 
 
+@pytest.mark.parametrize("count_threads", [2, 3, 5])
+def test_counting_threads_split_the_strips_exactly(count_threads, rng):
+    frames = rng.integers(0, 256, (9, 70, 300), dtype=np.uint8)  # 21,000 px: 3 strips
+    frames[:, -1, -1] = 255
+    acc = MedianAccumulator((70, 300), chunk_frames=4, backend="numba", overlap=True,
+                            count_threads=count_threads)  # fmt: skip
+    for frame in frames:
+        acc.update(frame)
+    assert np.array_equal(acc.median(), np.median(frames, axis=0).astype(np.float32))
+    assert int(acc.counts_.sum()) == frames.size
+
+
 @pytest.mark.parametrize("shape", [(91, 97), (64, 256), (3, 8193)])  # strips of 8192 pixels
 def test_strip_boundaries(shape, rng):
     from painscope.background.kernels import STRIP, strips_shape
@@ -131,7 +146,7 @@ def test_auto_falls_back_to_numpy_without_numba(monkeypatch):
 def test_worker_error_reaches_the_caller(monkeypatch):
     from painscope.background import kernels
 
-    def broken(chunk, n, n_pixels, counts):
+    def broken(chunk, n, n_pixels, counts, g0=0, g1=-1):
         raise RuntimeError("boom")
 
     acc = MedianAccumulator((2, 3), chunk_frames=2, backend="numba", overlap=True)

@@ -47,13 +47,14 @@ def store_frame(buffer: np.ndarray, f: int, frame: np.ndarray) -> None:
 
 @njit(nogil=True, cache=True)
 def add_chunk(
-    buffer: np.ndarray, n: int, n_pixels: int, counts: np.ndarray
+    buffer: np.ndarray, n: int, n_pixels: int, counts: np.ndarray, g0: int = 0, g1: int = -1
 ) -> None:  # pragma: no cover
     """Add frames ``0..n-1`` of a :func:`strips_shape` buffer to ``counts`` (P, 256) in place.
 
-    Both arrays C-contiguous. The indices are unsigned 64-bit on purpose: numba then emits no
-    negative-index wrap-around test per access (measured 1.4× faster than plain
-    ``counts[p, chunk[f, p]] += 1`` with ``range`` indices).
+    Only strips ``g0 .. g1 - 1`` (``g1`` = -1: to the last), so that threads given disjoint
+    strip ranges touch disjoint counters. Both arrays C-contiguous. The indices are unsigned
+    64-bit on purpose: numba then emits no negative-index wrap-around test per access
+    (measured 1.4× faster than plain ``counts[p, chunk[f, p]] += 1`` with ``range`` indices).
     """
     flat = counts.reshape(-1)  # (P · 256,)
     values = buffer.reshape(-1)  # (strips · N · S,)
@@ -62,7 +63,7 @@ def add_chunk(
     tile = np.uint64(TILE)
     one = counts.dtype.type(1)
     total = np.uint64(n_pixels)
-    for g in range(buffer.shape[0]):
+    for g in range(g0, buffer.shape[0] if g1 < 0 else g1):
         first = np.uint64(g) * strip  # first pixel of this strip
         width = min(strip, total - first)
         block = np.uint64(g) * frames * strip  # where this strip's rows start in ``values``
@@ -106,5 +107,5 @@ def warm_up(dtype: type[np.unsignedinteger]) -> None:
     charged to the first chunk of frames.
     """
     counts = np.zeros((1, 256), dtype=dtype)
-    add_chunk(np.zeros(strips_shape(1, 1), dtype=np.uint8), 1, 1, counts)  # one frame of 0
+    add_chunk(np.zeros(strips_shape(1, 1), dtype=np.uint8), 1, 1, counts, 0, -1)  # a frame of 0
     read_median(counts, 1, 1, np.empty(1, dtype=np.float32))

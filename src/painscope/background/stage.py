@@ -11,6 +11,7 @@ the numpy histogram on a CPU and the torch histogram on a CUDA device (the same 
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,29 @@ class Background:
 
 
 def make_accumulator(
-    shape: tuple[int, int], *, expected_frames: int, device: torch.device
+    shape: tuple[int, int], *, expected_frames: int, device: torch.device, threads: int = 0
 ) -> MedianAccumulator | TorchMedianAccumulator:
-    """The exact median's histogram: on the GPU when extracting on CUDA, numpy otherwise."""
+    """The exact median's histogram: on the GPU when extracting on CUDA, numpy otherwise.
+
+    ``threads``: cores to use (0 = every core this process may run on). One core (a worker
+    of N on N cores): count in the caller's thread, not beside it; k > 1 cores: count each
+    chunk in k threads beside the decode (same counts, bit for bit).
+    """
     if device.type == "cuda":
         return TorchMedianAccumulator(shape, device=device)
-    return MedianAccumulator(shape, expected_frames=expected_frames)
+    cores = threads or _available_cores()
+    return MedianAccumulator(shape, expected_frames=expected_frames, overlap=cores > 1,
+                             count_threads=min(cores, MAX_COUNT_THREADS))  # fmt: skip
+
+
+MAX_COUNT_THREADS = 8  # the counting streams 640 MiB per chunk: more threads only share it
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def compute_background(
@@ -50,20 +68,26 @@ def compute_background(
     device: torch.device,
     prefetch_depth: int = 8,
     background_frames: int = 0,
+    threads: int = 0,
 ) -> Background:
     """One gray decode pass of ``path`` → its exact median. Raises :class:`VideoError`.
 
     ``background_frames`` N > 0 counts only N evenly spaced frames (the fast approximate
     option, :mod:`painscope.background.subsample`); every frame is still decoded, so the
     truncation check sees them all. ``n_frames`` of the result is the frames decoded.
+    ``threads``: the cores this pass may use (0 = all: FFmpeg's choice of decoder threads
+    and counting beside the decode; 1: one decoder thread, counting in the same thread).
+    Same result whatever the threads.
     """
     keep = sample_mask(info.n_frames, background_frames)  # None: every frame (exact)
     expected = n_sampled(info.n_frames, background_frames)
     acc: MedianAccumulator | TorchMedianAccumulator | None = None
     n, last_s = 0, 0.0
-    for frame in prefetch(iter_frames(path, color="gray"), prefetch_depth):
+    frames = iter_frames(path, color="gray", threads=threads)
+    for frame in prefetch(frames, prefetch_depth):
         if acc is None:
-            acc = make_accumulator(frame.image.shape[:2], expected_frames=expected, device=device)
+            acc = make_accumulator(frame.image.shape[:2], expected_frames=expected, device=device,
+                                   threads=threads)  # fmt: skip
         if keep is None or (frame.index < len(keep) and keep[frame.index]):
             acc.update(frame.image)
         n, last_s = n + 1, frame.time_s
@@ -82,6 +106,7 @@ def video_background(
     device: torch.device,
     prefetch_depth: int = 8,
     background_frames: int = 0,
+    threads: int = 0,
 ) -> Background:
     """The cached background of ``path`` if its content hash (and ``background_frames``)
     match, else compute and cache. The exact and the subsampled median never mix:
@@ -94,7 +119,7 @@ def video_background(
                 return Background(data["median"].astype(np.float32), int(data["n_frames"]))
     background = compute_background(
         path, info, device=device, prefetch_depth=prefetch_depth,
-        background_frames=background_frames,
+        background_frames=background_frames, threads=threads,
     )  # fmt: skip
     if cached is not None:
         write_background(cached, background, video_hash, background_frames)

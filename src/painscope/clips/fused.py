@@ -16,6 +16,7 @@ the [0, 1] scale (one float32 ulp near 1, 3e-5 of a gray level) on a few % of th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numba as _nb  # a hard dependency (the exact median and umap-learn need it)
@@ -96,7 +97,7 @@ def _frame_kernel(frame, background, mode, hs, hn, hw, vs, vn, vw, tmp, row, out
 
 
 def fused_clip(
-    frames: list[np.ndarray] | np.ndarray,
+    frames: Sequence[np.ndarray],
     background: np.ndarray | None,
     difference: str,
     scaled: tuple[int, int],

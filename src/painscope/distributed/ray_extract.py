@@ -75,10 +75,9 @@ def video_task(
     """One video on a Ray worker (CPU): the serial pipeline with the actor's backbone."""
     import torch
 
-    torch.set_num_threads(1)
-    return hooks.extract(
-        job, config, ActorBackbone(actor, info), paths, background_device=torch.device("cpu")
-    )
+    torch.set_num_threads(1)  # the task holds one CPU: one decoder thread, counting inline
+    return hooks.extract(job, config, ActorBackbone(actor, info), paths,
+                         background_device=torch.device("cpu"), threads=1)  # fmt: skip
 
 
 _ACTORS: dict[tuple[str, str], list[Any]] = {}

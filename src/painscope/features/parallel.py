@@ -33,7 +33,7 @@ import torch.multiprocessing as mp
 from painscope.config import ExtractConfig
 from painscope.features.jobs import ExtractProgress, VideoJob, VideoResult, VideoStatus
 from painscope.features.pipeline import RunPaths, VideoHooks, failure_reason
-from painscope.features.runner import load_extractor
+from painscope.features.runner import available_cpus, load_extractor
 from painscope.features.weights import WeightsInfo
 
 POLL_S = 1.0
@@ -103,9 +103,10 @@ def _worker(
     paths: RunPaths,
     info: BackboneInfo,
     hooks: VideoHooks,
+    threads: int,
 ) -> None:
     _die_with_parent(parent_pid)
-    torch.set_num_threads(1)  # resize in one thread; the processes are the parallelism
+    torch.set_num_threads(threads)  # the processes are the parallelism: no oversubscription
     backbone = RemoteBackbone(wid, to_main, reply, info)
     while (job := tasks.get()) is not None:
         to_main.put(("start", wid, job))
@@ -113,9 +114,8 @@ def _worker(
         def on_clips(done: int, expected: int | None) -> None:
             to_main.put(("clips", wid, (done, expected)))
 
-        result = hooks.extract(
-            job, config, backbone, paths, background_device=torch.device("cpu"), on_clips=on_clips
-        )
+        result = hooks.extract(job, config, backbone, paths, background_device=torch.device("cpu"),
+                               on_clips=on_clips, threads=threads)  # fmt: skip
         to_main.put(("result", wid, result))
     to_main.put(("exit", wid, None))
 
@@ -141,6 +141,7 @@ def run_parallel(
         tasks.put(job)
     for _ in range(workers):
         tasks.put(None)
+    threads = max(1, available_cpus() // workers)  # cores per worker (decoder, median, torch)
     to_main = ctx.Queue(maxsize=2 * workers)
     replies = [ctx.Queue(maxsize=1) for _ in range(workers)]
     procs = [
@@ -156,6 +157,7 @@ def run_parallel(
                 paths,
                 info,
                 hooks,
+                threads,
             ),
             name=f"painscope-extract-{wid}",
             daemon=True,

@@ -72,11 +72,12 @@ def _prepared(
     config: ExtractConfig,
     observers: Sequence[FrameObserver],
     raw: bool = False,
+    threads: int = 0,
 ) -> Iterator[tuple[ClipRecord, np.ndarray] | StreamStats]:
     """Compact clips (C, T, h, w) in order — or with ``raw`` the sampled frames
     (T, H, W[, 3]) uint8 — then the stream's :class:`StreamStats` last."""
     color = "gray" if background is not None else "rgb"
-    frames: Iterator[Frame] = iter_frames(path, color=color)  # type: ignore[arg-type]
+    frames: Iterator[Frame] = iter_frames(path, color=color, threads=threads)  # type: ignore[arg-type]
     if observers:
         frames = _observed(frames, observers)
     stream = iter_clips(frames, config.clip_seconds, config.frames_per_clip)
@@ -100,12 +101,15 @@ def extract_video(
     observers: Sequence[FrameObserver] = (),
     on_clips: ClipsFn | None = None,
     preprocess_on_device: bool = False,
+    threads: int = 0,
 ) -> VideoOutput:
     """One video → its features (nothing written but the background cache).
 
     ``preprocess_on_device`` sends the sampled uint8 frames and the background to the
     backbone, which removes the background and resizes there (the GPU option).
-    Raises :class:`VideoError` for unusable videos.
+    ``threads``: CPU cores this video may use (0 = all; a worker of N on C cores gets C // N),
+    which sizes the decoder's threads and the median's counting thread; outputs do not
+    depend on it. Raises :class:`VideoError` for unusable videos.
     """
     path = Path(job.path)
     info = probe(path)
@@ -123,6 +127,7 @@ def extract_video(
             device=background_device or torch.device("cpu"),
             prefetch_depth=2 * config.prefetch,
             background_frames=config.background_frames,
+            threads=threads,
         ).median
     expected = None
     if info.fps > 0 and info.n_frames > 0:
@@ -145,7 +150,8 @@ def extract_video(
 
     tracker = MotionTracker(background) if config.motion and background is not None else None
     watchers = (*observers, tracker) if tracker is not None else observers  # same decode pass
-    stream = _prepared(path, background, config, watchers, raw=preprocess_on_device)
+    stream = _prepared(path, background, config, watchers, raw=preprocess_on_device,
+                       threads=threads)  # fmt: skip
     for item in prefetch(stream, config.prefetch):
         if isinstance(item, StreamStats):
             stats = item
@@ -242,6 +248,7 @@ def extract_one(
     save_extras: ExtrasSink | None = None,
     on_clips: ClipsFn | None = None,
     preprocess_on_device: bool = False,
+    threads: int = 0,
 ) -> VideoResult:
     """Lock, re-check, extract and write one video; never raises for a bad video.
 
@@ -276,6 +283,7 @@ def extract_one(
                     observers=observers,
                     on_clips=on_clips,
                     preprocess_on_device=preprocess_on_device,
+                    threads=threads,
                 )
                 if output.motion_track is not None and paths.project_root is not None:
                     save_video_motion(paths.project_root, job.video_id, output.motion_track,
@@ -323,8 +331,9 @@ class VideoHooks:
         *,
         background_device: torch.device,
         on_clips: ClipsFn | None = None,
+        threads: int = 0,
     ) -> VideoResult:
-        """:func:`extract_one` of ``job`` with these hooks."""
+        """:func:`extract_one` of ``job`` with these hooks (``threads``: cores it may use)."""
         return extract_one(
             job,
             config,
@@ -335,4 +344,5 @@ class VideoHooks:
             save_extras=self.save_extras,
             on_clips=on_clips,
             preprocess_on_device=self.device_preprocess,
+            threads=threads,
         )
