@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def _e2e(
     seconds: float,
     out: Path,
 ) -> None:
-    from painscope.bench.e2e import bench_e2e, markdown
+    from painscope.bench.e2e import bench_e2e, markdown, profile_markdown, stage_profile
     from painscope.bench.extract import machine, synthetic_video
     from painscope.features.runner import available_cpus
 
@@ -179,6 +180,8 @@ def _e2e(
             ray=ray,
             say=console.print,
         )
+        console.print("stage profile (one video, serial, one thread)")
+        profile = stage_profile(video)
     table = Table(title="painscope bench e2e (ratios to one pure gray decode pass per video)")
     for column in ("stage", "variant", "wall s", "x decode", "vs 1 worker", "CPU-s", "peak MB"):
         table.add_column(column)
@@ -195,8 +198,11 @@ def _e2e(
             + (f" / {r['peak_worker_mb']:.0f}" if r.get("peak_worker_mb") else ""),
         )
     console.print(table)
-    out.write_text(json.dumps({"machine": machine(), "results": rows}, indent=1))
+    out.write_text(json.dumps({"machine": machine(), "results": rows, "profile": profile},
+                              indent=1))  # fmt: skip
     console.print(markdown(rows))
+    console.print(profile_markdown(profile))
+    console.print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
     console.print(f"results: {out}")
 
 
