@@ -101,6 +101,20 @@ class TrainConfig:
     epochs: int = setting(
         200, "Training epochs at most; the epoch with the best validation accuracy is kept."
     )
+    selection: Literal["accuracy", "loss"] = setting(
+        "accuracy",
+        "Which epoch is kept: accuracy = best validation (balanced) accuracy, ties by lower\n"
+        "loss (the paper); loss = lowest validation loss (continuous: on a validation fold of\n"
+        "a few videos accuracy moves in steps of 1/n_val and picks a lucky epoch).",
+    )
+    ensemble: int = setting(
+        1,
+        "Models per cross-validation round, their test probabilities averaged. Member m\n"
+        "validates on the m-th training fold after the round's own validation fold and\n"
+        "trains on the rest, so every non-test video serves model selection once and\n"
+        "training otherwise (`painscope train`: the same split, other seeds). Costs\n"
+        "`ensemble` x the training time. 1 = the paper's one model per round.",
+    )
     early_stopping: int = setting(
         30,
         "Stop when the validation fold has not improved for this many epochs (0 = run every\n"
@@ -164,6 +178,7 @@ class TrainConfig:
                 f"train.d_state must be an even number >= 2 or auto, got {self.d_state}",
             ),
             (self.early_stopping >= 0, "train.early_stopping must be >= 0"),
+            (self.ensemble >= 1, f"train.ensemble must be >= 1, got {self.ensemble}"),
             (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
             (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
             (self.lr == "auto" or self.lr > 0, f"train.lr must be > 0 or auto, got {self.lr}"),

@@ -52,7 +52,7 @@ from painscope.train.runs import (
 )
 from painscope.train.schemes import safe_name, scheme_labels
 from painscope.train.sources import SequenceSource
-from painscope.train.trainer import fit, predict_proba
+from painscope.train.trainer import fit_members, predict_proba
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,17 @@ class FoldContext:
     progress: bool = False
 
 
+Split = tuple[tuple[int, ...], tuple[int, ...]]
+
+
 @dataclass(frozen=True)
 class FoldJob:
     """One method and one round: train / val / test are indices into ``FoldContext.entries``.
 
-    ``fold`` names the checkpoints and prediction rows; the seed is ``config.seed + fold``.
+    ``fold`` names the checkpoints and prediction rows; the seed is ``config.seed + fold``
+    (ensemble member m: ``+ 1000 m``). ``members``: the (train, val) split of each member
+    of a ``train.ensemble`` committee (member 0 = ``train`` / ``val``); members beyond it
+    reuse the job's split with their own seed.
     """
 
     source: SequenceSource
@@ -83,6 +89,29 @@ class FoldJob:
     val: tuple[int, ...]
     test: tuple[int, ...]
     schemes: tuple[str, ...]
+    members: tuple[Split, ...] = ()
+
+    def member_splits(self, n: int) -> list[Split]:
+        """The (train, val) split of each of ``n`` members."""
+        given = list(self.members[:n]) or [(self.train, self.val)]
+        return given + [(self.train, self.val)] * (n - len(given))
+
+
+def member_splits(folds: np.ndarray, i: int, k: int, n: int) -> tuple[Split, ...]:
+    """Round i's committee of n: member m validates on the m-th non-test fold after i.
+
+    Member 0 is the round's own split (validation fold i + 1); the others rotate the
+    validation fold over the round's other non-test folds (wrapping when n > k - 1), so
+    every non-test video is used for model selection by one member and for training by
+    the rest.
+    """
+    others = [(i + 1 + m) % k for m in range(k - 1)]  # the non-test folds, from i + 1
+    out = []
+    for m in range(n):
+        v = others[m % len(others)]
+        train = tuple(int(j) for j in np.flatnonzero((folds != i) & (folds != v)))
+        out.append((train, tuple(int(j) for j in np.flatnonzero(folds == v))))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -115,33 +144,34 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
     ``clip_relevance/<method>_<scheme>/<video_id>.npy`` of the test videos; nothing else.
     """
     config, source, entries = context.config, job.source, context.entries
-    idx = {"train": job.train, "val": job.val, "test": job.test}
-    source.fit([entries[j] for j in idx["train"]])
-    seqs = {
-        r: load_sequences(source, [entries[j] for j in idx[r]],
-                          progress=context.progress and r == "train" and job.n_rounds == 1)
-        for r in ("train", "val", "test")
-    }  # fmt: skip
+    splits = job.member_splits(config.ensemble)
+    # the source is fitted on every video a member trains on (never a test video)
+    fit_on = sorted(set(job.train).union(*(set(t) for t, _ in splits)))
+    known = sorted(set(fit_on).union(*(set(v) for _, v in splits)))
+    source.fit([entries[j] for j in fit_on])
+    loaded = load_sequences(
+        source, [entries[j] for j in known], progress=context.progress and job.n_rounds == 1
+    )
+    by_index = dict(zip(known, loaded, strict=True))
+    test_entries = [entries[j] for j in job.test]
+    test_seqs = load_sequences(source, test_entries)
     tpc = int(source.tokens_per_clip)
-    test_entries = [entries[j] for j in idx["test"]]
     method, i = source.name, job.fold
     rows: list[dict[str, Any]] = []
     fits: list[FoldFit] = []
     for scheme in job.schemes:
         y_all, classes = context.labels[scheme]
         cls_index = {c: n for n, c in enumerate(classes)}
-        y = {r: np.array([cls_index[y_all[j]] for j in idx[r]]) for r in idx}
-        true_test = [y_all[j] for j in idx["test"]]
+        y_index = np.array([cls_index[c] for c in y_all])  # (n_entries,)
+        true_test = [y_all[j] for j in job.test]
         where = f"round {i + 1}/{job.n_rounds}" if job.n_rounds > 1 else ""
-        result = fit(
-            config, seqs["train"], y["train"], seqs["val"], y["val"], len(classes),
+        result = fit_members(
+            config, splits, by_index, y_index, len(classes),
             tokens_per_clip=tpc, seed=config.seed + i,
             description=f"{method} {scheme} {where}".strip(), progress=context.progress,
         )  # fmt: skip
         if test_entries:
-            probs = predict_proba(
-                result.model, seqs["test"], tpc, config.n_clips, config.batch_size
-            )
+            probs = predict_proba(result.model, test_seqs, tpc, config.n_clips, config.batch_size)
             rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
         tag = f"{safe_name(method)}_{safe_name(scheme)}"
         spec = dict(source.spec)
@@ -161,19 +191,27 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
             best_epoch=result.best_epoch,
             best_val_accuracy=result.best_val_accuracy,
             history=result.history,
+            member_best_epochs=[m.best_epoch for m in result.members or [result]],
         )
         fits.append(FoldFit(scheme, result.best_epoch, result.best_val_accuracy, result.history))
         if config.relevance and test_entries:
             out = context.run_dir / "clip_relevance" / tag
             out.mkdir(parents=True, exist_ok=True)
-            for e, s in zip(test_entries, seqs["test"], strict=True):
+            for e, s in zip(test_entries, test_seqs, strict=True):
                 np.save(
                     out / f"{e.video_id}.npy",
                     clip_relevance(result.model, s, tpc, config.n_clips),
                 )
         if config.baseline and test_entries:
+            # the baseline selects its settings by inner CV: it gets every non-test video
+            # the committee saw (train and validation), not only member 0's training fold
+            lr_idx = known if config.ensemble > 1 else list(job.train)
             probs_lr = logreg_baseline(
-                seqs["train"], y["train"], seqs["test"], len(classes), config.seed
+                [by_index[j] for j in lr_idx],
+                y_index[lr_idx],
+                test_seqs,
+                len(classes),
+                config.seed,
             )
             rows += prediction_rows(
                 test_entries, probs_lr, classes, true_test, f"{method}_logreg", scheme, i
@@ -182,9 +220,17 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
 
 
 def cv_jobs(
-    sources: Sequence[SequenceSource], folds: np.ndarray, k: int, schemes: Sequence[str]
+    sources: Sequence[SequenceSource],
+    folds: np.ndarray,
+    k: int,
+    schemes: Sequence[str],
+    n_members: int = 1,
 ) -> list[FoldJob]:
-    """One job per (source, round), sources outermost (the order of predictions.csv)."""
+    """One job per (source, round), sources outermost (the order of predictions.csv).
+
+    ``n_members`` > 1 (``train.ensemble``): each job carries its committee's splits
+    (:func:`member_splits`).
+    """
     jobs = []
     for source in sources:
         for i in range(k):
@@ -193,8 +239,11 @@ def cv_jobs(
                 r: tuple(int(j) for j in np.flatnonzero(roles == r))
                 for r in ("train", "val", "test")
             }
+            members = member_splits(folds, i, k, n_members) if n_members > 1 else ()
             jobs.append(
-                FoldJob(source, i, k, idx["train"], idx["val"], idx["test"], tuple(schemes))
+                FoldJob(
+                    source, i, k, idx["train"], idx["val"], idx["test"], tuple(schemes), members
+                )
             )
     return jobs
 
@@ -256,7 +305,7 @@ def run_cv(
     groups = [e.mouse_id for e in entries] if config.group_by == "mouse_id" else None
     folds = make_folds(labels[schemes[0]][0], config.n_folds, groups=groups, seed=config.seed)
     k = config.n_folds
-    jobs = cv_jobs(sources, folds, k, schemes)
+    jobs = cv_jobs(sources, folds, k, schemes, config.ensemble)
     methods = [s.name for s in sources]
     if config.baseline:
         methods += [f"{m}_logreg" for m in methods]

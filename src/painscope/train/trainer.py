@@ -27,6 +27,7 @@ import torch
 from painscope.config.train import TrainConfig
 from painscope.devices import resolve_device
 from painscope.features.lazy import LazyTokenSequence
+from painscope.models.ensemble import ViS4merEnsemble
 from painscope.models.focal import focal_loss
 from painscope.models.vis4mer import ViS4mer, ViS4merConfig
 from painscope.train.data import batch_tensor
@@ -77,10 +78,15 @@ def balanced_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 @dataclass
 class FitResult:
-    model: ViS4mer
+    """A trained model at its kept epoch; for a committee, ``model`` is the ensemble and
+    ``best_epoch`` / ``best_val_accuracy`` / ``history`` are member 0's (``members``: all;
+    empty for a single model)."""
+
+    model: ViS4mer | ViS4merEnsemble
     best_epoch: int
     best_val_accuracy: float
     history: list[dict[str, float]] = field(default_factory=list)
+    members: list[FitResult] = field(default_factory=list)
 
 
 def class_weights(y: np.ndarray, n_classes: int) -> torch.Tensor:
@@ -99,7 +105,7 @@ def _loss(
 
 @torch.no_grad()
 def predict_proba(
-    model: ViS4mer,
+    model: ViS4mer | ViS4merEnsemble,
     seqs: Sequence[np.ndarray],
     tokens_per_clip: int,
     n_clips: int,
@@ -190,6 +196,10 @@ def fit(
 
     val_t = torch.from_numpy(np.asarray(val_y, dtype=np.int64)).to(device)
     best: tuple[float, float, int] = (-1.0, float("inf"), -1)
+    best_key: tuple[float, float] = (-float("inf"), -float("inf"))
+    # with balanced α the validation loss is weighted the same way (a loss that the
+    # majority class dominates would prefer majority-leaning epochs)
+    val_alpha = class_weights(train_y, n_classes).to(device) if balanced else None
     best_state: dict[str, Any] = {}
     history: list[dict[str, float]] = []
     columns = (
@@ -220,11 +230,12 @@ def fit(
             model.eval()
             with torch.no_grad():
                 val_logits = torch.cat([model(x) for x in val_batches()])
-                val_loss = float(_loss(config, val_logits, val_t, None))
+                val_loss = float(_loss(config, val_logits, val_t, val_alpha))
                 val_pred = val_logits.argmax(-1)
                 val_acc = float((val_pred == val_t).float().mean())
                 score = balanced_accuracy(val_pred, val_t) if balanced else val_acc
             scheduler.step(score)
+            key = (-val_loss, score) if config.selection == "loss" else (score, -val_loss)
             history.append(
                 {
                     "epoch": epoch,
@@ -235,8 +246,8 @@ def fit(
                     "lr": optimizer.param_groups[0]["lr"],
                 }
             )
-            if (score, -val_loss) > (best[0], -best[1]):
-                best = (score, val_loss, epoch)
+            if key > best_key:
+                best, best_key = (score, val_loss, epoch), key
                 best_state = copy.deepcopy(model.state_dict())
             bar.update(
                 task,
@@ -250,3 +261,50 @@ def fit(
     model.eval()
     best_acc = history[best[2]]["val_accuracy"] if history else 0.0
     return FitResult(model=model, best_epoch=best[2], best_val_accuracy=best_acc, history=history)
+
+
+def fit_members(
+    config: TrainConfig,
+    splits: Sequence[tuple[Sequence[int], Sequence[int]]],
+    seqs: dict[int, np.ndarray],
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    tokens_per_clip: int = 1,
+    seed: int = 0,
+    description: str = "train",
+    progress: bool = True,
+) -> FitResult:
+    """``config.ensemble`` models, member m on ``splits[m]`` with seed ``seed + 1000 m``.
+
+    Parameters
+    ----------
+    splits : (train, val) indices of each member (keys of ``seqs``, positions of ``y``)
+    seqs : sequence of every video a member uses, shape (n_tokens, D)
+    y : int class index of every video (indexed like ``seqs``' keys)
+
+    One member returns :func:`fit`'s result unchanged; more return their
+    :class:`~painscope.models.ensemble.ViS4merEnsemble` (mean probability).
+    """
+    results = []
+    for m, (train, val) in enumerate(splits[: config.ensemble]):
+        tag = f" member {m + 1}/{config.ensemble}" if config.ensemble > 1 else ""
+        results.append(
+            fit(
+                config,
+                [seqs[j] for j in train],
+                np.asarray(y)[list(train)],
+                [seqs[j] for j in val],
+                np.asarray(y)[list(val)],
+                n_classes,
+                tokens_per_clip=tokens_per_clip,
+                seed=seed + 1000 * m,
+                description=description + tag,
+                progress=progress,
+            )
+        )
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    ensemble = ViS4merEnsemble([r.model for r in results]).eval()  # type: ignore[misc]
+    return FitResult(ensemble, first.best_epoch, first.best_val_accuracy, first.history, results)
