@@ -219,7 +219,9 @@ class PoseMotifSource:
             raise PoseError(self.project_dir, "no training videos for the pose baseline")
         if not self.config.keypoints:
             first = load_pose(self.pose_path(train_entries[0]), source=self.config.source)
-            chosen = bsoid_body_parts(first.keypoints) if self.config.body_parts == "bsoid" else None
+            chosen = (
+                bsoid_body_parts(first.keypoints) if self.config.body_parts == "bsoid" else None
+            )
             self.keypoints_ = chosen or first.keypoints
         if len(self.keypoints_) < 2:
             raise PoseError(
