@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from painscope.baselines.body_parts import bsoid_body_parts
 from painscope.baselines.bsoid_features import BinnedFeatures, pose_features
 from painscope.baselines.motifs import MotifModel
 from painscope.baselines.pose_io import PoseError, clean_pose, load_pose, select_keypoints
@@ -218,7 +219,10 @@ class PoseMotifSource:
             raise PoseError(self.project_dir, "no training videos for the pose baseline")
         if not self.config.keypoints:
             first = load_pose(self.pose_path(train_entries[0]), source=self.config.source)
-            self.keypoints_ = first.keypoints
+            chosen = (
+                bsoid_body_parts(first.keypoints) if self.config.body_parts == "bsoid" else None
+            )
+            self.keypoints_ = chosen or first.keypoints
         if len(self.keypoints_) < 2:
             raise PoseError(
                 self.pose_path(train_entries[0]),

@@ -6,7 +6,7 @@ cross-validated with painscope's default ``train`` settings, folds by mouse:
 ``truth``   the simulator's true per-window behaviour fractions (the labels the simulator
             writes to ``OUT/labels``), demo cohort, 1-min videos; no rendering.
 ``pose``    the simulator's exact pose (DeepLabCut files of the same videos) for
-            ``--method pose``; no rendering.
+            ``--method pose``; no rendering. ``pose0``: the same at effect 0 (null).
 ``regime``  a small real-like study: few mice, one long session each, three dose groups
             (control / low / high formalin at a small effect), 1.5-s behaviour histograms.
 ``jabs``    real per-mouse behaviour time series: JABS PTZ seizure study (minute bins of
@@ -257,10 +257,11 @@ def run_bench(
                 truth_project(project, effect=effect, seed=seed)
             scheme = "15class" if case == "truth15" else "3class"
             rows.append(cross_validate(project, scheme=scheme, name=case))
-        elif case == "pose":
-            project = out / "pose_effect1"
+        elif case in ("pose", "pose0"):
+            effect = 0.0 if case == "pose0" else 1.0
+            project = out / f"pose_effect{effect:g}"
             if not (project / "manifest.csv").exists():
-                truth_project(project, effect=1.0, seed=seed, pose=True)
+                truth_project(project, effect=effect, seed=seed, pose=True)
             rows.append(cross_validate(project, scheme="3class", method="pose", name=case))
         elif case.startswith("regime"):
             # regime, regime:EFFECT:MICE:MINUTES

@@ -21,7 +21,14 @@ class PoseConfig:
     keypoints: tuple[str, ...] = setting(
         (),
         "Keypoints to use, e.g. [snout, tailbase, ...]; every pose file must have them.\n"
-        "Empty = all keypoints of the first training video.",
+        "Empty = chosen by pose.body_parts from the first training video.",
+    )
+    body_parts: Literal["bsoid", "all"] = setting(
+        "bsoid",
+        "When pose.keypoints is empty: bsoid = B-SOiD's six bottom-up parts (snout, four paws,\n"
+        "tail base), found by name (all keypoints when one is not found); all = every keypoint.\n"
+        "Extra head/trunk/tail points dilute one-paw changes (guarding, limping) in the\n"
+        "embedding (docs/pose_baseline.md).",
     )
     feature_set: Literal["pairwise", "legacy7"] = setting(
         "pairwise",
