@@ -69,7 +69,7 @@ def _merged(fractions: np.ndarray, groups: list[list[int]]) -> np.ndarray:
 
 def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
     """One row per stage: name, probe accuracy, and motif diagnostics where they apply."""
-    from painscope.baselines.sequences import PoseMotifSource, clip_histograms, n_clips_for
+    from painscope.baselines.sequences import PoseMotifSource
     from painscope.config.pose import PoseConfig
     from painscope.manifest import read_manifest
     from painscope.simulate.behaviour import LABELS
@@ -122,20 +122,9 @@ def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
                 (model.n_motifs_, model.n_components_, float((model.cluster_labels_ < 0).mean()))
             )
             for k, f in enumerate(feats):
-                n_clips = n_clips_for(f.n_frames, f.fps, source.clip_seconds)
                 labels = model.predict(f.values)
-                for out, weights in ((hard, None), (soft, model.predict_proba(f.values))):
-                    out[k].append(
-                        clip_histograms(
-                            labels,
-                            f.bin_number,
-                            bin_seconds=f.bin_seconds,
-                            clip_seconds=source.clip_seconds,
-                            n_clips=n_clips,
-                            n_motifs=model.n_motifs_,
-                            bin_weights=weights,
-                        )
-                    )
+                hard[k].append(source.histograms(f, labels))
+                soft[k].append(source.histograms(f, labels, model.predict_proba(f.values)))
         info = {
             "motifs": [d[0] for d in diag],
             "dims": [d[1] for d in diag],

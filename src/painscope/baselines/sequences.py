@@ -268,12 +268,23 @@ class PoseMotifSource:
                 f"({feats.n_frames} frames at {feats.fps:g} fps)",
             )
         soft = self.config.assignment == "soft"
+        weights = self._model().predict_proba(feats.values) if soft else None
+        return self.histograms(feats, labels, weights)
+
+    def histograms(
+        self, feats: BinnedFeatures, labels: np.ndarray, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per-clip motif histograms (n_clips, n_motifs) of one video's bins.
+
+        ``labels`` (n_bins,) are the bins' motifs; ``weights`` (n_bins, n_motifs), when
+        given, the soft assignment's vote shares instead of one-hot counts.
+        """
         return clip_histograms(
             labels,
             feats.bin_number,
             bin_seconds=feats.bin_seconds,
             clip_seconds=self.clip_seconds,
-            n_clips=n_clips,
+            n_clips=n_clips_for(feats.n_frames, feats.fps, self.clip_seconds),
             n_motifs=self.n_motifs,
-            bin_weights=self._model().predict_proba(feats.values) if soft else None,
+            bin_weights=weights,
         )
