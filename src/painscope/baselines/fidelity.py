@@ -6,8 +6,8 @@ pose *and* its true per-window behaviour fractions as ``features``) and the fold
 of its cross-validation runs (``runs/*/folds.csv``, folds by mouse). Every stage's
 per-video sequences go through painscope's own logistic baseline
 (:func:`painscope.baselines.logistic.logreg_baseline`, inner-CV tuned), trained on each
-round's non-test videos and scored on its test videos, so the accuracies are comparable
-from stage to stage:
+round's training videos and scored on its test videos, so the accuracies are comparable
+from stage to stage and with the run's own ``pose_logreg`` row:
 
 - true behaviour fractions (what the simulator's ground truth allows), and the same with
   labels merged the way the motifs merge them (asymmetric gait → walking, guarding →
@@ -17,6 +17,14 @@ from stage to stage:
   with the number of motifs, embedding dimensions and HDBSCAN noise share per round.
 
 Motifs are refitted per round on the training videos only (``PoseMotifSource.fit``).
+
+``fit_on`` chooses the training videos of a round: ``train`` (default) = the videos with
+role ``train`` in ``folds.csv``, exactly what ``painscope cv`` (``train.ensemble: 1``)
+fits the motifs and its logistic baseline on; ``nontest`` = train *and* validation
+videos (one fold more). The probe used ``nontest`` before; on the bench pose project
+that one extra fold moved the soft-motif probe from 0.667 to 0.783, which is why it
+disagreed with cv's ``pose_logreg`` (0.667): a different training set, not a leak
+(test videos are never fitted on in either mode).
 """
 
 from __future__ import annotations
@@ -43,7 +51,12 @@ def _folds(project: Path, run: Path | None) -> Any:
     return pd.read_csv(path, dtype={"video_id": str, "label": str})
 
 
-def probe(seqs: list[np.ndarray], y: np.ndarray, rounds: list[np.ndarray]) -> float:
+def probe(
+    seqs: list[np.ndarray],
+    y: np.ndarray,
+    rounds: list[np.ndarray],
+    train: list[np.ndarray] | None = None,
+) -> float:
     """Pooled test accuracy of the tuned logistic baseline over the rounds.
 
     Parameters
@@ -51,13 +64,18 @@ def probe(seqs: list[np.ndarray], y: np.ndarray, rounds: list[np.ndarray]) -> fl
     seqs : one (n_windows, D) array per video.
     y : (n_videos,) int class of each video.
     rounds : per round, a boolean (n_videos,) mask of its test videos.
+    train : per round, a boolean (n_videos,) mask of its training videos; None = every
+        non-test video.
     """
     from painscope.baselines.logistic import logreg_baseline
 
     correct = 0
     n_classes = int(y.max()) + 1
-    for test in rounds:
-        tr, te = np.flatnonzero(~test), np.flatnonzero(test)
+    masks = train if train is not None else [~t for t in rounds]
+    for test, fit in zip(rounds, masks, strict=True):
+        if (fit & test).any():
+            raise ValueError("a round trains on one of its test videos")
+        tr, te = np.flatnonzero(fit), np.flatnonzero(test)
         p = logreg_baseline([seqs[i] for i in tr], y[tr], [seqs[i] for i in te], n_classes, 0)
         correct += int((p.argmax(1) == y[te]).sum())
     return correct / int(sum(t.sum() for t in rounds))
@@ -67,7 +85,24 @@ def _merged(fractions: np.ndarray, groups: list[list[int]]) -> np.ndarray:
     return np.stack([fractions[:, g].sum(1) for g in groups], axis=1)
 
 
-def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
+def round_masks(folds: Any, fit_on: str = "train") -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per round of ``folds.csv``: (test masks, training masks), boolean (n_videos,) each.
+
+    ``fit_on`` = ``train``: role ``train`` only (what ``painscope cv`` fits on);
+    ``nontest``: train and validation videos.
+    """
+    columns = [c for c in folds.columns if c.startswith("round_")]
+    tests = [(folds[c] == "test").to_numpy() for c in columns]
+    if fit_on == "nontest":
+        return tests, [~t for t in tests]
+    if fit_on != "train":
+        raise ValueError(f"fit_on must be 'train' or 'nontest', got {fit_on!r}")
+    return tests, [(folds[c] == "train").to_numpy() for c in columns]
+
+
+def stage_table(
+    project: Path, run: Path | None = None, fit_on: str = "train"
+) -> list[dict[str, Any]]:
     """One row per stage: name, probe accuracy, and motif diagnostics where they apply."""
     from painscope.baselines.sequences import PoseMotifSource
     from painscope.config.pose import PoseConfig
@@ -83,11 +118,11 @@ def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
     order = [entries[v] for v in folds["video_id"]]
     classes = sorted(folds["label"].unique())
     y = np.array([classes.index(c) for c in folds["label"]])
-    rounds = [(folds[c] == "test").to_numpy() for c in folds.columns if c.startswith("round_")]
+    rounds, fits = round_masks(folds, fit_on)
     rows: list[dict[str, Any]] = []
 
     def add(name: str, seqs: list[np.ndarray], **extra: Any) -> None:
-        rows.append({"stage": name, "accuracy": round(probe(seqs, y, rounds), 3), **extra})
+        rows.append({"stage": name, "accuracy": round(probe(seqs, y, rounds, fits), 3), **extra})
         print(json.dumps(rows[-1]), flush=True)
 
     if all(e.extra.get("features") for e in order):
@@ -110,8 +145,8 @@ def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
         soft: list[list[np.ndarray]] = [[] for _ in order]
         hard: list[list[np.ndarray]] = [[] for _ in order]
         diag = []
-        for test in rounds:
-            source.fit([e for e, t in zip(order, test, strict=True) if not t])
+        for fit in fits:
+            source.fit([e for e, t in zip(order, fit, strict=True) if t])
             model = source.model_
             assert model is not None
             if not feats:  # keypoints are chosen by the first fit
@@ -132,9 +167,9 @@ def stage_table(project: Path, run: Path | None = None) -> list[dict[str, Any]]:
         }
         for kind, per in (("soft", soft), ("hard", hard)):
             correct = 0
-            for r, test in enumerate(rounds):
+            for r, (test, fit) in enumerate(zip(rounds, fits, strict=True)):
                 seqs = [per[k][r] for k in range(len(order))]
-                correct += round(probe(seqs, y, [test]) * int(test.sum()))
+                correct += round(probe(seqs, y, [test], [fit]) * int(test.sum()))
             rows.append({"stage": f"motifs {kind}, body_parts {parts}",
                          "accuracy": round(correct / len(order), 3), **info})  # fmt: skip
             print(json.dumps(rows[-1]), flush=True)
@@ -145,8 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("project", type=Path)
     parser.add_argument("--run", type=Path, default=None, help="run folder with folds.csv")
+    parser.add_argument(
+        "--fit-on", choices=("train", "nontest"), default="train",
+        help="train: the round's training videos (as painscope cv); nontest: train + validation",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    rows = stage_table(args.project, args.run)
+    rows = stage_table(args.project, args.run, args.fit_on)
     (args.project / "fidelity.json").write_text(json.dumps(rows, indent=1))
 
 
