@@ -33,17 +33,3 @@ def test_predict_proba_matches_predict() -> None:
     np.testing.assert_array_equal(proba.argmax(1), model.predict(X[:50]))
     assert model.predict_proba(X[:0]).shape == (0, model.n_motifs_)
     assert (PoseConfig().assignment, PoseConfig().embedding) == ("soft", "pca")
-
-
-def test_clr_rows_sum_to_zero_and_order_shares() -> None:
-    from painscope.baselines.sequences import clr_rows
-
-    hist = np.array([[1.0, 0.0, 0.0], [0.5, 0.25, 0.25]])
-    out = clr_rows(hist, 0.5 / 15)
-    assert out.dtype == np.float32 and np.isfinite(out).all()
-    np.testing.assert_allclose(out.sum(1), 0.0, atol=1e-6)
-    np.testing.assert_allclose(
-        out[1, 0] - out[1, 1], np.log((0.5 + 0.5 / 15) / (0.25 + 0.5 / 15)), rtol=1e-6
-    )
-    assert out[0, 0] > out[0, 1] == out[0, 2]
-    assert PoseConfig().transform == "shares"

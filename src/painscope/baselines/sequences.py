@@ -80,22 +80,6 @@ def clip_histograms(
     return hist.astype(np.float32)
 
 
-def clr_rows(hist: np.ndarray, pseudo: float) -> np.ndarray:
-    """Centred log-ratio of each row: ``log(h + pseudo) − mean_j log(h_j + pseudo)``.
-
-    Parameters
-    ----------
-    hist : array of shape (n_clips, n_motifs), rows sum to 1.
-    pseudo : pseudo-share added before the log (a motif absent from a clip stays finite).
-
-    Returns
-    -------
-    array of shape (n_clips, n_motifs), float32, rows sum to 0.
-    """
-    logs = np.log(np.asarray(hist, dtype=np.float64) + pseudo)
-    return (logs - logs.mean(axis=1, keepdims=True)).astype(np.float32)
-
-
 def video_fps(path: Path) -> float | None:
     """Average frame rate of a video file, None when it cannot be read."""
     from painscope.errors import VideoError
@@ -274,11 +258,7 @@ class PoseMotifSource:
         return model.predict(feats.values), feats
 
     def sequence(self, entry: VideoEntry) -> np.ndarray:
-        """Per-clip model input, array of shape (n_clips, n_motifs) float32.
-
-        The motif histograms (``pose.transform: shares``) or their centred log-ratios
-        (``clr``).
-        """
+        """Per-clip motif histograms, array of shape (n_clips, n_motifs) float32."""
         labels, feats = self.motifs(entry)
         n_clips = n_clips_for(feats.n_frames, feats.fps, self.clip_seconds)
         if n_clips == 0:
@@ -289,11 +269,7 @@ class PoseMotifSource:
             )
         soft = self.config.assignment == "soft"
         weights = self._model().predict_proba(feats.values) if soft else None
-        hist = self.histograms(feats, labels, weights)
-        if self.config.transform == "clr":
-            # half of one bin's share: below any share a hard histogram can hold
-            return clr_rows(hist, 0.5 * feats.bin_seconds / self.clip_seconds)
-        return hist
+        return self.histograms(feats, labels, weights)
 
     def histograms(
         self, feats: BinnedFeatures, labels: np.ndarray, weights: np.ndarray | None = None

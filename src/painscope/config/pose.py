@@ -70,12 +70,6 @@ class PoseConfig:
         "default; keeps bins between motifs from flipping), or hard = one motif per bin\n"
         "(B-SOiD's labels).",
     )
-    transform: Literal["shares", "clr"] = setting(
-        "shares",
-        "Model input per clip: shares = the motif histogram (rows sum to 1); clr = its\n"
-        "centred log-ratio, log(h + e) - mean log(h + e), e = half of one bin's share\n"
-        "(docs/pose_baseline.md). cv's logistic baseline gets the same rows.",
-    )
     n_neighbors: int = setting(60, "UMAP n_neighbors (B-SOiD: 60).")
     min_dist: float = setting(0.0, "UMAP min_dist (B-SOiD: 0.0).")
     variance_target: float = setting(
