@@ -183,7 +183,8 @@ class Segmenter:
             blob = measured
         geometry = blob_geometry(blob, self.step)
         inside = diff[y0:y1, x0:x1][blob[y0:y1, x0:x1]]  # the box holds the whole blob
-        faint = np.count_nonzero(inside < FAINT_SHARE * p75) / max(inside.size, 1)
+        faint = np.count_nonzero((inside >= SHADOW_SHARE * p75) & (inside < FAINT_SHARE * p75))
+        faint /= max(inside.size, 1)
         return dataclasses.replace(geometry, faint_share=float(faint))
 
 
