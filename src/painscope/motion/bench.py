@@ -118,7 +118,9 @@ def behaviour_probe(root: Path, n_folds: int = 6) -> dict[str, float]:
             frames = behaviour[int(clip[0]) : max(int(clip[1]), int(clip[0]) + 1)]
             if len(frames):
                 values, counts = np.unique(frames, return_counts=True)
-                xs.append(row), ys.append(values[counts.argmax()]), groups.append(entry.mouse_id)
+                xs.append(row)
+                ys.append(values[counts.argmax()])
+                groups.append(entry.mouse_id)
     model = make_pipeline(StandardScaler(),
                           LogisticRegression(max_iter=3000, class_weight="balanced"))  # fmt: skip
     pred = cross_val_predict(model, np.stack(xs), np.asarray(ys), groups=groups,

@@ -183,9 +183,9 @@ class Segmenter:
             blob = measured
         geometry = blob_geometry(blob, self.step)
         inside = diff[y0:y1, x0:x1][blob[y0:y1, x0:x1]]  # the box holds the whole blob
-        faint = np.count_nonzero((inside >= SHADOW_SHARE * p75) & (inside < FAINT_SHARE * p75))
-        faint /= max(inside.size, 1)
-        return dataclasses.replace(geometry, faint_share=float(faint))
+        band = (inside >= SHADOW_SHARE * p75) & (inside < FAINT_SHARE * p75)
+        faint = float(np.count_nonzero(band)) / max(inside.size, 1)
+        return dataclasses.replace(geometry, faint_share=faint)
 
 
 def _quantile_u8(values: np.ndarray, q: float) -> float:
