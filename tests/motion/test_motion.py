@@ -96,11 +96,19 @@ def test_tracker_speed_immobility_and_missing_frames():
     assert track[50, COL["found"]] == 0 and track[49, COL["found"]] == 1
     assert track[50, COL["x"]] == pytest.approx(80.0, abs=1.0)  # interpolated position
     d = {c: j for j, c in enumerate(DESCRIPTOR_COLUMNS)}
-    assert motion[0, d["speed_median"]] < 2.0 and motion[0, d["immobile_share"]] > 0.9
-    assert motion[3, d["speed_median"]] == pytest.approx(40.0, rel=0.1)
+    body = float(np.median(track[:, COL["major"]]))  # px: speeds are in body lengths
+    assert body == pytest.approx(40.0, rel=0.1)
+    assert motion[0, d["speed_median"]] < 2.0 / body and motion[0, d["immobile_share"]] > 0.9
+    assert motion[3, d["speed_median"]] == pytest.approx(40.0 / body, rel=0.1)
+    assert motion[0, d["locomotion_share"]] == 0.0 and motion[3, d["locomotion_share"]] > 0.9
     assert motion[3, d["immobile_share"]] < 0.1
     assert motion[2, d["missing_share"]] == pytest.approx(0.1)
-    assert motion[3, d["net_displacement"]] == pytest.approx(38.0, abs=3.0)
+    assert motion[3, d["net_displacement"]] == pytest.approx(38.0 / body, abs=3.0 / body)
+    # a uniform ellipse: the same shape throughout, nothing curled, nothing faint inside
+    assert motion[:, d["area_rel"]] == pytest.approx(1.0, abs=0.05)
+    assert motion[:, d["elongation_rel"]] == pytest.approx(1.0, abs=0.05)
+    assert motion[:, d["curl_share"]].max() == 0.0
+    assert motion[:, d["faint_mean"]].max() < 0.3
 
 
 def test_track_csv_and_summary_units(tmp_path):

@@ -223,6 +223,8 @@ def is_done(path: Path, key: str, video: Path) -> bool:
         return False
     if meta.get("config_hash") != key:
         return False
+    if "motion_version" in meta and meta["motion_version"] != MOTION_VERSION:
+        return False  # motion descriptors of an older design: extract again
     stat = video.stat()
     if meta.get("video_size") == stat.st_size and meta.get("video_mtime") == stat.st_mtime:
         return True

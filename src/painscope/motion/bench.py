@@ -8,6 +8,10 @@
     the silhouette track of VIDEO against a DeepLabCut CSV's body centre (``body_center``
     when present, else the midpoint of the ears' centre and ``tailbase``): median and
     90th-percentile pixel error.
+``probe PROJECT``
+    how well the stored per-clip descriptors see behaviour: a logistic regression from
+    one clip's model input to the majority behaviour of its frames in the simulator's
+    ``labels/<stem>.csv`` (folds by mouse; balanced accuracy). Pain labels are not used.
 """
 
 from __future__ import annotations
@@ -87,9 +91,55 @@ def track_error(video: Path, pose_csv: Path) -> dict[str, float]:
     }
 
 
+def behaviour_probe(root: Path, n_folds: int = 6) -> dict[str, float]:
+    """Balanced accuracy of clip descriptors → the clip's majority true behaviour."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from painscope.config import config_hash
+    from painscope.features.store import feature_path, read_features
+    from painscope.motion.source import model_input
+    from painscope.project import open_project
+
+    proj = open_project(root)
+    folder = proj.features_dir(config_hash(proj.config().extract))
+    xs, ys, groups = [], [], []
+    for entry in proj.manifest(check_files=False):
+        stem = Path(entry.video).stem
+        behaviour = pd.read_csv(Path(root) / "labels" / f"{stem}.csv")["behaviour"].to_numpy()
+        feats = read_features(feature_path(folder, entry.video_id))
+        assert feats.motion is not None, "extract with extract.motion: true first"
+        x = model_input(feats.motion, feats.meta["motion_columns"])  # (n_clips, D)
+        for row, clip in zip(x, feats.clips, strict=True):
+            frames = behaviour[int(clip[0]) : max(int(clip[1]), int(clip[0]) + 1)]
+            if len(frames):
+                values, counts = np.unique(frames, return_counts=True)
+                xs.append(row)
+                ys.append(values[counts.argmax()])
+                groups.append(entry.mouse_id)
+    model = make_pipeline(StandardScaler(),
+                          LogisticRegression(max_iter=3000, class_weight="balanced"))  # fmt: skip
+    pred = cross_val_predict(model, np.stack(xs), np.asarray(ys), groups=groups,
+                             cv=GroupKFold(n_folds))  # fmt: skip
+    return {
+        "clips": float(len(ys)),
+        "behaviours": float(len(set(ys))),
+        "balanced_accuracy": float(balanced_accuracy_score(ys, pred)),
+        "chance": 1.0 / len(set(ys)),
+    }
+
+
 if __name__ == "__main__":  # pragma: no cover - measurement entry point
     warnings.simplefilter("ignore")
     what, *args = sys.argv[1:]
-    result = extract_cost(Path(args[0]), int(args[1])) if what == "cost" else track_error(
-        Path(args[0]), Path(args[1]))  # fmt: skip
+    if what == "cost":
+        result = extract_cost(Path(args[0]), int(args[1]))
+    elif what == "probe":
+        result = behaviour_probe(Path(args[0]))
+    else:
+        result = track_error(Path(args[0]), Path(args[1]))
     print({k: round(v, 3) for k, v in result.items()})

@@ -26,31 +26,45 @@ import numpy as np
 
 IMMOBILE_ENERGY = 0.10  # share of the body area changed per frame
 IMMOBILE_SPEED = 0.5  # body lengths per second
+LOCOMOTION_SPEED = 0.25  # body lengths per second: faster frames count as locomotion
+CURL_SHARE = 0.85  # a frame is curled when its elongation is below this x the video's median
 
+# Every size and speed is relative to the video's own mouse (body length BL = the video's
+# median major axis, sizes / the video's median), so camera distance, resolution and mouse
+# size do not separate videos; only how the mouse moves and holds its body does.
 DESCRIPTOR_UNITS = {
-    "speed_mean": "px/s",
-    "speed_median": "px/s",
-    "speed_p90": "px/s",
-    "speed_sd": "px/s",
+    "speed_mean": "BL/s",
+    "speed_median": "BL/s",
+    "speed_p90": "BL/s",
+    "speed_sd": "BL/s",
+    "locomotion_share": "1 (share of frames faster than LOCOMOTION_SPEED)",
     "turn_mean": "deg/s",
     "turn_p90": "deg/s",
-    "area_mean": "px^2",
+    "area_rel": "1 (clip mean / video median area)",
+    "area_min_rel": "1 (clip 10th percentile / video median area)",
     "area_cv": "1",
-    "area_rel": "1 (clip mean / video median)",
     "elongation_mean": "1 (major / minor)",
+    "elongation_rel": "1 (clip mean / video median elongation)",
     "elongation_sd": "1",
-    "major_mean": "px",
-    "minor_mean": "px",
+    "curl_share": "1 (share of frames with elongation < CURL_SHARE x video median)",
+    "major_rel": "1 (clip mean / video median major axis)",
+    "minor_rel": "1 (clip mean / video median minor axis)",
     "energy_mean": "1 (changed area / area, per frame)",
     "energy_p90": "1",
     "immobile_share": "1 (share of frames)",
+    "faint_mean": "1 (share of the mouse's pixels, per frame)",
+    "faint_p90": "1",
     "missing_share": "1 (share of frames)",
-    "net_displacement": "px",
+    "net_displacement": "BL",
 }
 DESCRIPTOR_COLUMNS = tuple(DESCRIPTOR_UNITS)
-# heavy-tailed columns that a classifier sees as log(1 + value)
-LOG_COLUMNS = ("speed_mean", "speed_median", "speed_p90", "speed_sd", "turn_mean", "turn_p90",
-               "area_mean", "major_mean", "minor_mean", "net_displacement")  # fmt: skip
+# heavy-tailed columns that a classifier sees as log(value + offset), offset in the
+# column's unit (about the jitter of a resting mouse), so a still mouse is not -inf
+LOG_OFFSETS = {
+    "speed_mean": 0.02, "speed_median": 0.02, "speed_p90": 0.02, "speed_sd": 0.02,
+    "turn_mean": 1.0, "turn_p90": 1.0, "net_displacement": 0.02,
+}  # fmt: skip
+LOG_COLUMNS = tuple(LOG_OFFSETS)
 
 
 def interpolate_missing(values: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -134,28 +148,41 @@ def clip_descriptors(
     """(n_clips, D) float32 descriptors, D = len(DESCRIPTOR_COLUMNS).
 
     frames : (start_frame, end_frame) per clip, end exclusive, decode indices.
+    xy, area, major, minor, found : (n,) per frame (px, px², px, px, bool), interpolated;
+    kin : :func:`kinematics` output, plus ``faint_share`` (n,) when measured.
     """
     n = len(area)
-    video_area = float(np.median(area[found])) if found.any() else 1.0
+
+    def typical(x: np.ndarray) -> float:
+        value = float(np.median(x[found])) if found.any() else float(np.median(x)) if n else 1.0
+        return value if np.isfinite(value) and value > 0 else 1.0
+
+    elong = major / np.maximum(minor, 1e-6)  # (n,)
+    body, v_area, v_major, v_minor = typical(major), typical(area), typical(major), typical(minor)
+    v_elong = typical(elong)
+    speed = kin["speed"] / body  # BL/s
+    faint_all = kin.get("faint_share", np.zeros(n))
     rows = []
     for start, end in frames:
         s, e = max(0, int(start)), min(n, int(end))
         if e <= s:  # a clip with no frame of its own (very low fps): use its start frame
             s, e = min(s, n - 1), min(s, n - 1) + 1
-        sp, tu = kin["speed"][s:e], kin["turn"][s:e]
-        ar, mj, mn = area[s:e], major[s:e], minor[s:e]
-        elong = mj / np.maximum(mn, 1e-6)
-        en = kin["energy_share"][s:e]
+        sp, tu, ar, el = speed[s:e], kin["turn"][s:e], area[s:e], elong[s:e]
+        en, faint = kin["energy_share"][s:e], faint_all[s:e]
         a_mean = float(ar.mean())
         rows.append(
             [
                 sp.mean(), np.median(sp), np.percentile(sp, 90), sp.std(),
+                (sp > LOCOMOTION_SPEED).mean(),
                 tu.mean(), np.percentile(tu, 90),
-                a_mean, ar.std() / max(a_mean, 1e-6), a_mean / max(video_area, 1e-6),
-                elong.mean(), elong.std(), mj.mean(), mn.mean(),
+                a_mean / v_area, np.percentile(ar, 10) / v_area, ar.std() / max(a_mean, 1e-6),
+                el.mean(), el.mean() / v_elong, el.std(), (el < CURL_SHARE * v_elong).mean(),
+                major[s:e].mean() / v_major, minor[s:e].mean() / v_minor,
                 en.mean(), np.percentile(en, 90),
-                kin["immobile"][s:e].mean(), 1.0 - found[s:e].mean(),
-                float(np.hypot(*(xy[e - 1] - xy[s]))),
+                kin["immobile"][s:e].mean(),
+                faint.mean(), np.percentile(faint, 90),
+                1.0 - found[s:e].mean(),
+                float(np.hypot(*(xy[e - 1] - xy[s]))) / body,
             ]
         )  # fmt: skip
     out = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(DESCRIPTOR_COLUMNS))

@@ -34,6 +34,7 @@ The largest remaining blob is the mouse.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ FLOOR = 12.0
 MIN_AREA_SHARE = 5e-4
 _MAD_TO_SD = 1.4826
 SHADOW_SHARE = 0.35
+FAINT_SHARE = 0.6  # "faint" mouse pixels differ from the floor by less than this x the p75
 TAIL_SHARE = 0.30
 JOIN_PX = 8  # closing diameter in original pixels (at least 3 reduced pixels)
 
@@ -61,7 +63,10 @@ class Blob:
     x, y : centroid (px); area : px²; major, minor : full axis lengths of the
     ellipse with the blob's second moments (px); orientation : angle of the major
     axis from the image x axis, degrees in [-90, 90) (y points down, so positive
-    angles turn clockwise on screen); mask : the blob on the reduced grid (bool).
+    angles turn clockwise on screen); mask : the blob on the reduced grid (bool);
+    faint_share : share of the blob's pixels whose difference from the floor is
+    below ``FAINT_SHARE`` of the blob's 75th-percentile difference (paws, tail
+    root and the soft rim; NaN when not measured).
     """
 
     x: float
@@ -71,6 +76,7 @@ class Blob:
     minor: float
     orientation: float
     mask: np.ndarray
+    faint_share: float = float("nan")
 
 
 class Segmenter:
@@ -154,7 +160,8 @@ class Segmenter:
             return None
         (x0, y0, x1, y1), first = box
         crop = diff[y0:y1, x0:x1]
-        cut = SHADOW_SHARE * _quantile_u8(crop[first], 0.75)
+        p75 = _quantile_u8(crop[first], 0.75)
+        cut = SHADOW_SHARE * p75
         keep = first.astype(np.uint8)
         if cut > self.last_threshold:  # drop the soft halo, re-join what the cut split
             keep = cv2.morphologyEx(keep & (crop > cut), cv2.MORPH_CLOSE, self.join)
@@ -174,7 +181,11 @@ class Segmenter:
         measured = blob & (raw > 0)
         if np.count_nonzero(measured) >= self.min_pixels:
             blob = measured
-        return blob_geometry(blob, self.step)
+        geometry = blob_geometry(blob, self.step)
+        inside = diff[y0:y1, x0:x1][blob[y0:y1, x0:x1]]  # the box holds the whole blob
+        band = (inside >= SHADOW_SHARE * p75) & (inside < FAINT_SHARE * p75)
+        faint = float(np.count_nonzero(band)) / max(inside.size, 1)
+        return dataclasses.replace(geometry, faint_share=faint)
 
 
 def _quantile_u8(values: np.ndarray, q: float) -> float:

@@ -2,8 +2,8 @@
 
 Reads the ``motion`` array that ``painscope extract`` (with ``extract.motion: true``
 and ``background: median``) writes into the token store. Heavy-tailed columns
-(:data:`~painscope.motion.descriptors.LOG_COLUMNS`: speeds, turning, sizes) are
-fed as ``log(1 + value)``; the classifier standardises every column on the
+(:data:`~painscope.motion.descriptors.LOG_OFFSETS`: speeds, turning, displacement)
+are fed as ``log(value + offset)``; the classifier standardises every column on the
 training videos. Nothing is learned here, so ``fit`` is a no-op and the source is
 rebuilt from its ``spec`` alone at predict time.
 """
@@ -18,15 +18,21 @@ import numpy as np
 
 from painscope.errors import FeatureStoreError
 from painscope.manifest import VideoEntry
-from painscope.motion.descriptors import DESCRIPTOR_COLUMNS, LOG_COLUMNS
+from painscope.motion.descriptors import DESCRIPTOR_COLUMNS, LOG_OFFSETS
 
 
 def model_input(motion: np.ndarray, columns: Sequence[str]) -> np.ndarray:
-    """(n_clips, D) stored descriptors → (n_clips, D) float32 classifier input."""
+    """(n_clips, D) stored descriptors → (n_clips, D) float32 classifier input.
+
+    Columns of :data:`~painscope.motion.descriptors.LOG_OFFSETS` become
+    ``log(value + offset)`` (negative for a still mouse): the rows are then ordinary
+    real-valued features, not counts or shares, and the logistic baseline summarises
+    them as such (``mean``, ``mean+sd``) instead of as row-normalised compositions.
+    """
     out = np.asarray(motion, dtype=np.float32).copy()
     for j, name in enumerate(columns):
-        if name in LOG_COLUMNS:
-            out[:, j] = np.log1p(np.maximum(out[:, j], 0.0))
+        if name in LOG_OFFSETS:
+            out[:, j] = np.log(np.maximum(out[:, j], 0.0) + LOG_OFFSETS[name])
     return out
 
 

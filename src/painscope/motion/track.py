@@ -21,6 +21,7 @@ from painscope.motion.segment import Segmenter
 TRACK_COLUMNS = (
     "frame", "time_s", "x", "y", "area", "major", "minor", "orientation",
     "motion_energy", "speed", "turn", "energy_share", "immobile", "found", "threshold",
+    "faint_share",
 )  # fmt: skip
 TRACK_UNITS = {
     "frame": "0-based decode index",
@@ -38,6 +39,7 @@ TRACK_UNITS = {
     "immobile": "1 = immobile frame",
     "found": "1 = mouse found; 0 = values interpolated",
     "threshold": "grey levels used for |frame - median|",
+    "faint_share": "share of the mouse's pixels that differ faintly from the floor",
 }
 
 
@@ -121,7 +123,7 @@ class MotionTracker:
         nan = float("nan")
         if blob is None:
             self._rows.append([index, time_s, nan, nan, nan, nan, nan, nan, nan, 0.0,
-                               thr])  # fmt: skip
+                               thr, nan])  # fmt: skip
             self._prev_mask = None
             return
         import cv2
@@ -136,7 +138,8 @@ class MotionTracker:
             energy *= self._step2
         self._prev_mask, self._prev_frame = blob.mask, frame_now
         self._rows.append([index, time_s, blob.x, blob.y, blob.area, blob.major,
-                           blob.minor, blob.orientation, energy, 1.0, thr])  # fmt: skip
+                           blob.minor, blob.orientation, energy, 1.0, thr,
+                           blob.faint_share])  # fmt: skip
 
     @property
     def n_frames(self) -> int:
@@ -145,9 +148,10 @@ class MotionTracker:
     def track(self) -> np.ndarray:
         """(n_frames, len(TRACK_COLUMNS)) float64 per-frame track, gaps interpolated."""
         self._second_pass()
-        raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 11)
+        raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 12)
         found = raw[:, 9] > 0
         geo = interpolate_missing(raw[:, 2:8], found)  # x, y, area, major, minor, orientation
+        faint = interpolate_missing(np.nan_to_num(raw[:, 11:12]), found)[:, 0]
         energy = raw[:, 8].copy()
         energy[0:1] = np.nan
         good_e = np.isfinite(energy)
@@ -158,7 +162,8 @@ class MotionTracker:
         kin = kinematics(raw[:, 1], geo[:, 0:2], geo[:, 2], geo[:, 3], geo[:, 5], energy)
         return np.column_stack(
             [raw[:, 0], raw[:, 1], geo, energy, kin["speed"], kin["turn"],
-             kin["energy_share"], kin["immobile"], found.astype(np.float64), raw[:, 10]]
+             kin["energy_share"], kin["immobile"], found.astype(np.float64), raw[:, 10],
+             faint]
         )  # fmt: skip
 
     def finish(self, records: Sequence[ClipRecord]) -> dict[str, np.ndarray]:
@@ -166,7 +171,8 @@ class MotionTracker:
         track = self.track()
         col = {c: i for i, c in enumerate(TRACK_COLUMNS)}
         found = track[:, col["found"]] > 0
-        kin = {k: track[:, col[k]] for k in ("speed", "turn", "energy_share", "immobile")}
+        kin = {k: track[:, col[k]]
+               for k in ("speed", "turn", "energy_share", "immobile", "faint_share")}  # fmt: skip
         descriptors = clip_descriptors(
             [(r.start_frame, r.end_frame) for r in records],
             track[:, [col["x"], col["y"]]],
