@@ -77,6 +77,13 @@ class TrainConfig:
         "S4 state size N (N/2 complex conjugate pairs are kept). auto = d_model / 4 within\n"
         "[16, 64]. The paper: 64.",
     )
+    input_transform: Literal["auto", "none", "log", "clr"] = setting(
+        "none",
+        "Scale of every input feature before z-scoring: none = raw (ViS4mer); log = log(x + eps);\n"
+        "clr = centred log-ratio (rows of shares); auto = clr when every row sums to 1, log\n"
+        "for other non-negative rows (counts), none otherwise (Swin tokens). eps = half the\n"
+        "smallest non-zero training value.",
+    )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(
         "focal", "focal (Lin et al. 2017, the paper's choice) or cross_entropy (ViS4mer's)."
