@@ -114,9 +114,11 @@ class TrainConfig:
         "loss (the paper); loss = lowest validation loss (continuous: on a validation fold of\n"
         "a few videos accuracy moves in steps of 1/n_val and picks a lucky epoch).",
     )
-    ensemble: int = setting(
+    ensemble: int | Literal["auto"] = setting(
         1,
-        "Models per cross-validation round, their test probabilities averaged. Member m\n"
+        "Models per cross-validation round, their test probabilities averaged. auto = 5 for a\n"
+        "small model (d_model <= 128; the 5 share the round's validation fold and differ by\n"
+        "seed), 1 for larger ones (the paper). A number N: member m\n"
         "validates on the m-th training fold after the round's own validation fold and\n"
         "trains on the rest, so every non-test video serves model selection once and\n"
         "training otherwise (`painscope train`: the same split, other seeds). Costs\n"
@@ -185,7 +187,10 @@ class TrainConfig:
                 f"train.d_state must be an even number >= 2 or auto, got {self.d_state}",
             ),
             (self.early_stopping >= 0, "train.early_stopping must be >= 0"),
-            (self.ensemble >= 1, f"train.ensemble must be >= 1, got {self.ensemble}"),
+            (
+                self.ensemble == "auto" or self.ensemble >= 1,
+                f"train.ensemble must be >= 1 or auto, got {self.ensemble}",
+            ),
             (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
             (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
             (self.lr == "auto" or self.lr > 0, f"train.lr must be > 0 or auto, got {self.lr}"),

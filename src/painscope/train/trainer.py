@@ -298,16 +298,26 @@ def fit_members(
 
     Parameters
     ----------
-    splits : (train, val) indices of each member (keys of ``seqs``, positions of ``y``)
+    splits : (train, val) indices of each member (keys of ``seqs``, positions of ``y``);
+        members beyond the given splits reuse ``splits[0]`` with their own seed
     seqs : sequence of every video a member uses, shape (n_tokens, D)
     y : int class index of every video (indexed like ``seqs``' keys)
 
-    One member returns :func:`fit`'s result unchanged; more return their
+    ``ensemble: auto`` resolves from the model size (:func:`~painscope.models.sizing.
+    auto_ensemble`): 5 seeds on the round's own split for a small model, else 1. One
+    member returns :func:`fit`'s result unchanged; more return their
     :class:`~painscope.models.ensemble.ViS4merEnsemble` (mean probability).
     """
+    from painscope.models.sizing import auto_ensemble
+
+    train0 = list(splits[0][0])
+    d_input = int(seqs[train0[0]].shape[1])
+    d_model = model_config(config, d_input, 2, tokens_per_clip, len(train0)).d_model
+    n = auto_ensemble(config.ensemble, d_model)
+    splits = list(splits[:n]) + [splits[0]] * (n - len(splits[:n]))
     results = []
-    for m, (train, val) in enumerate(splits[: config.ensemble]):
-        tag = f" member {m + 1}/{config.ensemble}" if config.ensemble > 1 else ""
+    for m, (train, val) in enumerate(splits):
+        tag = f" member {m + 1}/{n}" if n > 1 else ""
         results.append(
             fit(
                 config,
