@@ -78,7 +78,7 @@ class TrainConfig:
         "[16, 64]. The paper: 64.",
     )
     input_transform: Literal["auto", "none", "log", "clr"] = setting(
-        "none",
+        "auto",
         "Scale of every input feature before z-scoring: none = raw (ViS4mer); log = log(x + eps);\n"
         "clr = centred log-ratio (rows of shares); auto = clr when every row sums to 1, log\n"
         "for other non-negative rows (counts), none otherwise (Swin tokens). eps = half the\n"
@@ -115,7 +115,7 @@ class TrainConfig:
         "a few videos accuracy moves in steps of 1/n_val and picks a lucky epoch).",
     )
     ensemble: int | Literal["auto"] = setting(
-        1,
+        "auto",
         "Models per cross-validation round, their test probabilities averaged. auto = 5 for a\n"
         "small model (d_model <= 128; the 5 share the round's validation fold and differ by\n"
         "seed), 1 for larger ones (the paper). A number N: member m\n"
