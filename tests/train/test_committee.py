@@ -74,14 +74,15 @@ def test_ensemble_auto_seeds_a_small_model_on_the_shared_split() -> None:
     from painscope.models.sizing import auto_ensemble
 
     assert auto_ensemble("auto", 32) == 5 and auto_ensemble("auto", 1024) == 1
-    assert auto_ensemble(3, 32) == 3
+    assert auto_ensemble(3, 32) == 3 and auto_ensemble("auto", 32, chosen=False) == 1
     seqs, y = _data()
     by_index = dict(enumerate(seqs))
     split = (tuple(range(10)), tuple(range(10, 13)))
     result = fit_members(
-        TrainConfig(**{**SMALL, "epochs": 2}, ensemble="auto"), [split], by_index, y, 2, seed=5,
+        TrainConfig(**{**SMALL, "epochs": 2}, d_model="auto", ensemble="auto"), [split], by_index,
+        y, 2, seed=5,
         progress=False,
     )  # fmt: skip
     assert isinstance(result.model, ViS4merEnsemble) and len(result.members) == 5
-    big = TrainConfig(**{**SMALL, "epochs": 1}, d_model=256, ensemble="auto")
-    assert fit_members(big, [split], by_index, y, 2, progress=False).members == []
+    explicit = TrainConfig(**{**SMALL, "epochs": 1}, d_model=16, ensemble="auto")
+    assert fit_members(explicit, [split], by_index, y, 2, progress=False).members == []

@@ -69,8 +69,9 @@ AUTO_MEMBERS = 5
 SMALL_MODEL = 128
 
 
-def auto_ensemble(ensemble: int | str, d_model: int) -> int:
-    """``ensemble: auto`` = 5 seeds per round for a small model (d_model <= 128), else 1.
+def auto_ensemble(ensemble: int | str, d_model: int, chosen: bool = True) -> int:
+    """``ensemble: auto`` = 5 seeds per round for a small model (d_model <= 128) that
+    ``d_model: auto`` chose (``chosen``), else 1 (an explicit width: the user's model).
 
     A small model on a small cohort costs ~2 CPU-s per fit while its test accuracy moves
     by ±0.06 with the seed alone (validation folds of a few videos pick the kept epoch
@@ -79,4 +80,4 @@ def auto_ensemble(ensemble: int | str, d_model: int) -> int:
     """
     if ensemble != "auto":
         return int(ensemble)
-    return AUTO_MEMBERS if d_model <= SMALL_MODEL else 1
+    return AUTO_MEMBERS if chosen and d_model <= SMALL_MODEL else 1

@@ -304,7 +304,8 @@ def fit_members(
     y : int class index of every video (indexed like ``seqs``' keys)
 
     ``ensemble: auto`` resolves from the model size (:func:`~painscope.models.sizing.
-    auto_ensemble`): 5 seeds on the round's own split for a small model, else 1. One
+    auto_ensemble`): 5 seeds on the round's own split for a small model chosen by
+    ``d_model: auto``, else 1. One
     member returns :func:`fit`'s result unchanged; more return their
     :class:`~painscope.models.ensemble.ViS4merEnsemble` (mean probability).
     """
@@ -313,7 +314,7 @@ def fit_members(
     train0 = list(splits[0][0])
     d_input = int(seqs[train0[0]].shape[1])
     d_model = model_config(config, d_input, 2, tokens_per_clip, len(train0)).d_model
-    n = auto_ensemble(config.ensemble, d_model)
+    n = auto_ensemble(config.ensemble, d_model, chosen=config.d_model == "auto")
     splits = list(splits[:n]) + [splits[0]] * (n - len(splits[:n]))
     results = []
     for m, (train, val) in enumerate(splits):
