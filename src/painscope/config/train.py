@@ -11,7 +11,10 @@ for 6 behaviour fractions of 30 mice. The paper's sizes are one setting away
 (``d_model: 1024, n_layers: 3, d_state: 64``). Training stops early when the validation
 fold has not improved for ``early_stopping`` epochs; videos longer than ``n_clips`` are
 pooled (every window counts) rather than subsampled; imbalanced classes get a balanced
-focal α (``focal_alpha: auto``). See docs/classifier.md.
+focal α (``focal_alpha: auto``). Rows of shares or counts go in on a log-ratio / log
+scale (``input_transform: auto``; the paper: ``none``), and a small auto-sized model is
+a committee of 5 seeds per round (``ensemble: auto``; the paper: 1). See
+docs/classifier.md.
 """
 
 from __future__ import annotations
