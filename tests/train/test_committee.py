@@ -61,11 +61,11 @@ def test_ensemble_averages_member_probabilities_and_round_trips(tmp_path: Path) 
     loaded = model_from_checkpoint(load_checkpoint(tmp_path / "c.pt"))
     assert isinstance(loaded, ViS4merEnsemble)
     np.testing.assert_allclose(predict_proba(loaded, test, 1, 8), mean, atol=1e-6)
-    single = fit_members(TrainConfig(**SMALL), splits, by_index, y, 2, progress=False)
+    single = fit_members(TrainConfig(**SMALL, ensemble=1), splits, by_index, y, 2, progress=False)
     assert not isinstance(single.model, ViS4merEnsemble) and single.members == []
     assert torch.equal(
         next(single.model.parameters()),
-        next(fit(TrainConfig(**SMALL), seqs[:10], y[:10], seqs[10:13], y[10:13], 2,
+        next(fit(TrainConfig(**SMALL, ensemble=1), seqs[:10], y[:10], seqs[10:13], y[10:13], 2,
                  progress=False).model.parameters()),
     )  # fmt: skip
 

@@ -15,6 +15,7 @@ built-in ``map``, serial), so a parallel runner can be passed in; ``run_train``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -144,6 +145,10 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
     ``clip_relevance/<method>_<scheme>/<video_id>.npy`` of the test videos; nothing else.
     """
     config, source, entries = context.config, job.source, context.entries
+    if config.input_transform == "auto" and source.spec.get("kind") != "features":
+        # auto is measured on bring-your-own rows (shares, counts); the motion source
+        # log-scales its own heavy-tailed columns, pose motifs and tokens stay as they were
+        config = dataclasses.replace(config, input_transform="none")
     # ensemble: auto = seeds on the round's own split (resolved in fit_members)
     splits = job.member_splits(config.ensemble if isinstance(config.ensemble, int) else 1)
     # the source is fitted on every video a member trains on (never a test video)
