@@ -84,8 +84,9 @@ class TrainConfig:
         "auto",
         "Scale of every input feature before z-scoring: none = raw (ViS4mer); log = log(x + eps);\n"
         "clr = centred log-ratio (rows of shares); auto = clr when every row sums to 1, log\n"
-        "for other non-negative rows (counts), none otherwise (Swin tokens). eps = half the\n"
-        "smallest non-zero training value.",
+        "for other non-negative rows (counts), none otherwise; only for the features source\n"
+        "(bring-your-own sequences; motion, pose and tokens: none). eps = half the smallest\n"
+        "non-zero training value.",
     )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(
