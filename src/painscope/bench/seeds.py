@@ -71,7 +71,9 @@ def main(argv: list[str]) -> None:
                 )
                 cpu[name] += time.process_time() - t
         print(f"round {i + 1}/{k} done", flush=True)
-    np.savez(out, y=y, lr=lr, folds=folds, **{f"{v}__{s}": p for (v, s), p in probs.items()})
+    arrays: dict[str, np.ndarray] = {"y": y, "lr": lr, "folds": np.asarray(folds)}
+    arrays.update({f"{v}__{s}": p for (v, s), p in probs.items()})
+    np.savez(out, **arrays)  # type: ignore[arg-type]
 
     def acc(p: np.ndarray) -> float:
         return float((p.argmax(1) == y).mean())
@@ -79,7 +81,7 @@ def main(argv: list[str]) -> None:
     print(f"LR baseline {acc(lr):.3f}")
     for name in variants:
         singles = [acc(probs[name, s]) for s in seeds]
-        committee = acc(sum(probs[name, s] for s in seeds))
+        committee = acc(np.sum([probs[name, s] for s in seeds], axis=0))
         print(
             f"{name}: seeds {' '.join(f'{a:.3f}' for a in singles)} mean {np.mean(singles):.3f}"
             f" sd {np.std(singles, ddof=1) if len(seeds) > 1 else 0:.3f}"
