@@ -61,10 +61,28 @@ def test_ensemble_averages_member_probabilities_and_round_trips(tmp_path: Path) 
     loaded = model_from_checkpoint(load_checkpoint(tmp_path / "c.pt"))
     assert isinstance(loaded, ViS4merEnsemble)
     np.testing.assert_allclose(predict_proba(loaded, test, 1, 8), mean, atol=1e-6)
-    single = fit_members(TrainConfig(**SMALL), splits, by_index, y, 2, progress=False)
+    single = fit_members(TrainConfig(**SMALL, ensemble=1), splits, by_index, y, 2, progress=False)
     assert not isinstance(single.model, ViS4merEnsemble) and single.members == []
     assert torch.equal(
         next(single.model.parameters()),
-        next(fit(TrainConfig(**SMALL), seqs[:10], y[:10], seqs[10:13], y[10:13], 2,
+        next(fit(TrainConfig(**SMALL, ensemble=1), seqs[:10], y[:10], seqs[10:13], y[10:13], 2,
                  progress=False).model.parameters()),
     )  # fmt: skip
+
+
+def test_ensemble_auto_seeds_a_small_model_on_the_shared_split() -> None:
+    from painscope.models.sizing import auto_ensemble
+
+    assert auto_ensemble("auto", 32) == 5 and auto_ensemble("auto", 1024) == 1
+    assert auto_ensemble(3, 32) == 3 and auto_ensemble("auto", 32, chosen=False) == 1
+    seqs, y = _data()
+    by_index = dict(enumerate(seqs))
+    split = (tuple(range(10)), tuple(range(10, 13)))
+    result = fit_members(
+        TrainConfig(**{**SMALL, "epochs": 2}, d_model="auto", ensemble="auto"), [split], by_index,
+        y, 2, seed=5,
+        progress=False,
+    )  # fmt: skip
+    assert isinstance(result.model, ViS4merEnsemble) and len(result.members) == 5
+    explicit = TrainConfig(**{**SMALL, "epochs": 1}, d_model=16, ensemble="auto")
+    assert fit_members(explicit, [split], by_index, y, 2, progress=False).members == []

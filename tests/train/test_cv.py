@@ -226,3 +226,25 @@ def test_features_only_manifest_runs_cv_predict_and_drugtest(tmp_path: Path) -> 
     assert len(pd.read_csv(out / "predictions.csv")) >= 24
     drug = run_drugtest(run, tmp_path)
     assert (drug / "metrics.json").exists()
+
+
+def test_shares_get_clr_inside_the_model_and_predict_applies_it(tmp_path: Path) -> None:
+    from painscope.train.checkpoint import load_checkpoint
+
+    rng = np.random.default_rng(7)
+    lines = ["mouse_id,condition,timepoint,features"]
+    days = ("D0", "D3", "D7")
+    (tmp_path / "f").mkdir()
+    for i in range(18):
+        c = i % 3
+        arr = rng.dirichlet(np.ones(4) + 3.0 * (np.arange(4) == c), size=10).astype(np.float32)
+        np.save(tmp_path / "f" / f"s{i}.npy", arr)
+        lines.append(f"m{i},SNI,{days[c]},f/s{i}.npy")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "painscope.yaml").write_text("")
+    config = TrainConfig(**{**TINY, "scheme": "3class", "epochs": 2, "relevance": False})
+    assert config.input_transform == "auto"
+    run = run_cv(tmp_path, config, progress=False)
+    model_cfg = load_checkpoint(next((run / "checkpoints").glob("*.pt")))["model_config"]
+    assert model_cfg["input_transform"] == "clr" and 0 < model_cfg["input_eps"] < 0.05
+    assert len(pd.read_csv(run_predict(run, tmp_path) / "predictions.csv")) == 18

@@ -11,7 +11,10 @@ for 6 behaviour fractions of 30 mice. The paper's sizes are one setting away
 (``d_model: 1024, n_layers: 3, d_state: 64``). Training stops early when the validation
 fold has not improved for ``early_stopping`` epochs; videos longer than ``n_clips`` are
 pooled (every window counts) rather than subsampled; imbalanced classes get a balanced
-focal α (``focal_alpha: auto``). See docs/classifier.md.
+focal α (``focal_alpha: auto``). Rows of shares or counts go in on a log-ratio / log
+scale (``input_transform: auto``; the paper: ``none``), and a small auto-sized model is
+a committee of 5 seeds per round (``ensemble: auto``; the paper: 1). See
+docs/classifier.md.
 """
 
 from __future__ import annotations
@@ -77,6 +80,14 @@ class TrainConfig:
         "S4 state size N (N/2 complex conjugate pairs are kept). auto = d_model / 4 within\n"
         "[16, 64]. The paper: 64.",
     )
+    input_transform: Literal["auto", "none", "log", "clr"] = setting(
+        "auto",
+        "Scale of every input feature before z-scoring: none = raw (ViS4mer); log = log(x + eps);\n"
+        "clr = centred log-ratio (rows of shares); auto = clr when every row sums to 1, log\n"
+        "for other non-negative rows (counts), none otherwise; only for the features source\n"
+        "(bring-your-own sequences; motion, pose and tokens: none). eps = half the smallest\n"
+        "non-zero training value.",
+    )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(
         "focal", "focal (Lin et al. 2017, the paper's choice) or cross_entropy (ViS4mer's)."
@@ -107,9 +118,11 @@ class TrainConfig:
         "loss (the paper); loss = lowest validation loss (continuous: on a validation fold of\n"
         "a few videos accuracy moves in steps of 1/n_val and picks a lucky epoch).",
     )
-    ensemble: int = setting(
-        1,
-        "Models per cross-validation round, their test probabilities averaged. Member m\n"
+    ensemble: int | Literal["auto"] = setting(
+        "auto",
+        "Models per cross-validation round, their test probabilities averaged. auto = 5 when\n"
+        "d_model: auto chose a small model (<= 128; the 5 share the round's validation fold\n"
+        "and differ by seed), else 1 (the paper). A number N: member m\n"
         "validates on the m-th training fold after the round's own validation fold and\n"
         "trains on the rest, so every non-test video serves model selection once and\n"
         "training otherwise (`painscope train`: the same split, other seeds). Costs\n"
@@ -178,7 +191,10 @@ class TrainConfig:
                 f"train.d_state must be an even number >= 2 or auto, got {self.d_state}",
             ),
             (self.early_stopping >= 0, "train.early_stopping must be >= 0"),
-            (self.ensemble >= 1, f"train.ensemble must be >= 1, got {self.ensemble}"),
+            (
+                self.ensemble == "auto" or self.ensemble >= 1,
+                f"train.ensemble must be >= 1 or auto, got {self.ensemble}",
+            ),
             (0 <= self.dropout < 1, f"train.dropout must lie in [0, 1), got {self.dropout}"),
             (self.focal_gamma >= 0, f"train.focal_gamma must be >= 0, got {self.focal_gamma}"),
             (self.lr == "auto" or self.lr > 0, f"train.lr must be > 0 or auto, got {self.lr}"),

@@ -2,7 +2,8 @@
 
 ::
 
-    x: (B, L, d_input) → Linear(d_input, d_model)            (skipped when equal)
+    x: (B, L, d_input) → input transform (none / log / clr), z-score  (painscope's)
+                       → Linear(d_input, d_model)            (skipped when equal)
     repeat n_layers:  x = x + Dropout(S4(LayerNorm(x)))       prenorm residual, (B, H, L)
                       x = AvgPool1d(2)(x)                     L → L/2
                       x = GELU(Linear(H → H/2)(x))            channel halving
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from painscope.models.s4 import S4, SSMMode
+from painscope.models.transform import apply_transform
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class ViS4merConfig:
     mode: SSMMode = "s4"
     #: how inputs longer than l_max shrink (painscope.train.data.batch_tensor)
     long_videos: str = "pool"
+    #: none, log or clr on every token before z-scoring (painscope.models.transform)
+    input_transform: str = "none"
+    input_eps: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -74,6 +79,7 @@ class ViS4mer(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, L, d_input) → pooled features (B, d_final)."""
+        x = apply_transform(x, self.config.input_transform, self.config.input_eps)
         x = (x - self.input_mean) * self.input_scale  # (B, L, d_input)
         x = self.encoder(x).transpose(-1, -2)  # (B, H, L)
         for norm, layer, drop, pool, halve in zip(

@@ -15,6 +15,7 @@ built-in ``map``, serial), so a parallel runner can be passed in; ``run_train``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -144,7 +145,12 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
     ``clip_relevance/<method>_<scheme>/<video_id>.npy`` of the test videos; nothing else.
     """
     config, source, entries = context.config, job.source, context.entries
-    splits = job.member_splits(config.ensemble)
+    if config.input_transform == "auto" and source.spec.get("kind") != "features":
+        # auto is measured on bring-your-own rows (shares, counts); the motion source
+        # log-scales its own heavy-tailed columns, pose motifs and tokens stay as they were
+        config = dataclasses.replace(config, input_transform="none")
+    # ensemble: auto = seeds on the round's own split (resolved in fit_members)
+    splits = job.member_splits(config.ensemble if isinstance(config.ensemble, int) else 1)
     # the source is fitted on every video a member trains on (never a test video)
     fit_on = sorted(set(job.train).union(*(set(t) for t, _ in splits)))
     known = sorted(set(fit_on).union(*(set(v) for _, v in splits)))
@@ -205,7 +211,7 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
         if config.baseline and test_entries:
             # the baseline selects its settings by inner CV: it gets every non-test video
             # the committee saw (train and validation), not only member 0's training fold
-            lr_idx = known if config.ensemble > 1 else list(job.train)
+            lr_idx = known if len(splits) > 1 else list(job.train)
             probs_lr = logreg_baseline(
                 [by_index[j] for j in lr_idx],
                 y_index[lr_idx],
@@ -305,7 +311,8 @@ def run_cv(
     groups = [e.mouse_id for e in entries] if config.group_by == "mouse_id" else None
     folds = make_folds(labels[schemes[0]][0], config.n_folds, groups=groups, seed=config.seed)
     k = config.n_folds
-    jobs = cv_jobs(sources, folds, k, schemes, config.ensemble)
+    members = config.ensemble if isinstance(config.ensemble, int) else 1
+    jobs = cv_jobs(sources, folds, k, schemes, members)
     methods = [s.name for s in sources]
     if config.baseline:
         methods += [f"{m}_logreg" for m in methods]

@@ -29,15 +29,22 @@ from painscope.devices import resolve_device
 from painscope.features.lazy import LazyTokenSequence
 from painscope.models.ensemble import ViS4merEnsemble
 from painscope.models.focal import focal_loss
+from painscope.models.transform import apply_transform, resolve_transform
 from painscope.models.vis4mer import ViS4mer, ViS4merConfig
 from painscope.train.data import batch_tensor
 from painscope.train.optim import make_optimizer
 
 
 def model_config(
-    config: TrainConfig, d_input: int, n_classes: int, tokens_per_clip: int, n_train: int = 0
+    config: TrainConfig,
+    d_input: int,
+    n_classes: int,
+    tokens_per_clip: int,
+    n_train: int = 0,
+    transform: tuple[str, float] = ("none", 0.0),
 ) -> ViS4merConfig:
-    """The architecture for this input; ``auto`` sizes use ``n_train`` (training videos)."""
+    """The architecture for this input; ``auto`` sizes use ``n_train`` (training videos);
+    ``transform``: the resolved input transform and its ε (:mod:`painscope.models.transform`)."""
     from painscope.models.sizing import auto_sizes
 
     d_model, n_layers, d_state = auto_sizes(
@@ -58,6 +65,8 @@ def model_config(
         dropout=config.dropout,
         mode=config.model,
         long_videos=config.long_videos,
+        input_transform=transform[0],
+        input_eps=transform[1],
     )
 
 
@@ -127,7 +136,14 @@ def predict_proba(
 
 
 def set_standardization(model: ViS4mer, train_seqs: Sequence[np.ndarray]) -> None:
-    """Per-feature mean and 1/sd over every token of the training sequences."""
+    """Per-feature mean and 1/sd over every token of the training sequences, after the
+    model's input transform."""
+    c = model.config
+    train_seqs = [
+        apply_transform(torch.from_numpy(np.asarray(s, dtype=np.float64)), c.input_transform, c.input_eps).numpy()
+        if c.input_transform != "none" else s
+        for s in train_seqs
+    ]  # fmt: skip
     n = sum(len(s) for s in train_seqs)
     total = sum(np.asarray(s, dtype=np.float64).sum(axis=0) for s in train_seqs)
     mean = total / n  # (D,)
@@ -163,8 +179,11 @@ def fit(
     rng = np.random.default_rng(seed)
     device = resolve_device(config.device, setting="train.device")
     d_input = int(train_seqs[0].shape[1])
+    transform = resolve_transform(config.input_transform, train_seqs)
     model = ViS4mer(
-        model_config(config, d_input, n_classes, tokens_per_clip, n_train=len(train_seqs))
+        model_config(
+            config, d_input, n_classes, tokens_per_clip, len(train_seqs), transform=transform
+        )
     )
     if config.standardize:
         set_standardization(model, train_seqs)
@@ -279,16 +298,27 @@ def fit_members(
 
     Parameters
     ----------
-    splits : (train, val) indices of each member (keys of ``seqs``, positions of ``y``)
+    splits : (train, val) indices of each member (keys of ``seqs``, positions of ``y``);
+        members beyond the given splits reuse ``splits[0]`` with their own seed
     seqs : sequence of every video a member uses, shape (n_tokens, D)
     y : int class index of every video (indexed like ``seqs``' keys)
 
-    One member returns :func:`fit`'s result unchanged; more return their
+    ``ensemble: auto`` resolves from the model size (:func:`~painscope.models.sizing.
+    auto_ensemble`): 5 seeds on the round's own split for a small model chosen by
+    ``d_model: auto``, else 1. One
+    member returns :func:`fit`'s result unchanged; more return their
     :class:`~painscope.models.ensemble.ViS4merEnsemble` (mean probability).
     """
+    from painscope.models.sizing import auto_ensemble
+
+    train0 = list(splits[0][0])
+    d_input = int(seqs[train0[0]].shape[1])
+    d_model = model_config(config, d_input, 2, tokens_per_clip, len(train0)).d_model
+    n = auto_ensemble(config.ensemble, d_model, chosen=config.d_model == "auto")
+    splits = list(splits[:n]) + [splits[0]] * (n - len(splits[:n]))
     results = []
-    for m, (train, val) in enumerate(splits[: config.ensemble]):
-        tag = f" member {m + 1}/{config.ensemble}" if config.ensemble > 1 else ""
+    for m, (train, val) in enumerate(splits):
+        tag = f" member {m + 1}/{n}" if n > 1 else ""
         results.append(
             fit(
                 config,
