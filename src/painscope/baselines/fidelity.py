@@ -16,15 +16,14 @@ from stage to stage and with the run's own ``pose_logreg`` row:
 - the motif histograms, soft and hard, for each keypoint choice (``pose.body_parts``),
   with the number of motifs, embedding dimensions and HDBSCAN noise share per round.
 
-Motifs are refitted per round on the training videos only (``PoseMotifSource.fit``).
+Motifs are refitted per round (``PoseMotifSource.fit``), never on the round's test videos.
 
-``fit_on`` chooses the training videos of a round: ``train`` (default) = the videos with
-role ``train`` in ``folds.csv``, exactly what ``painscope cv`` (``train.ensemble: 1``)
-fits the motifs and its logistic baseline on; ``nontest`` = train *and* validation
-videos (one fold more). The probe used ``nontest`` before; on the bench pose project
-that one extra fold moved the soft-motif probe from 0.667 to 0.783, which is why it
-disagreed with cv's ``pose_logreg`` (0.667): a different training set, not a leak
-(test videos are never fitted on in either mode).
+``fit_on`` chooses the videos a round fits the motifs and its logistic regression on:
+``nontest`` (default) = train *and* validation videos, what ``painscope cv`` fits the
+motifs and its logistic baseline on; ``train`` = the videos with role ``train`` in
+``folds.csv`` only (one fold fewer: what cv did before session 4). On the bench pose
+project that one fold moved the soft-motif probe from 0.667 to 0.783, which is why cv
+now gives its unsupervised source fit and its baseline every non-test video.
 """
 
 from __future__ import annotations
@@ -85,11 +84,11 @@ def _merged(fractions: np.ndarray, groups: list[list[int]]) -> np.ndarray:
     return np.stack([fractions[:, g].sum(1) for g in groups], axis=1)
 
 
-def round_masks(folds: Any, fit_on: str = "train") -> tuple[list[np.ndarray], list[np.ndarray]]:
+def round_masks(folds: Any, fit_on: str = "nontest") -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per round of ``folds.csv``: (test masks, training masks), boolean (n_videos,) each.
 
-    ``fit_on`` = ``train``: role ``train`` only (what ``painscope cv`` fits on);
-    ``nontest``: train and validation videos.
+    ``fit_on`` = ``nontest``: train and validation videos (what ``painscope cv`` fits
+    its source and baseline on); ``train``: role ``train`` only.
     """
     columns = [c for c in folds.columns if c.startswith("round_")]
     tests = [(folds[c] == "test").to_numpy() for c in columns]
@@ -101,7 +100,7 @@ def round_masks(folds: Any, fit_on: str = "train") -> tuple[list[np.ndarray], li
 
 
 def stage_table(
-    project: Path, run: Path | None = None, fit_on: str = "train"
+    project: Path, run: Path | None = None, fit_on: str = "nontest"
 ) -> list[dict[str, Any]]:
     """One row per stage: name, probe accuracy, and motif diagnostics where they apply."""
     from painscope.baselines.sequences import PoseMotifSource
@@ -181,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("project", type=Path)
     parser.add_argument("--run", type=Path, default=None, help="run folder with folds.csv")
     parser.add_argument(
-        "--fit-on", choices=("train", "nontest"), default="train",
+        "--fit-on", choices=("train", "nontest"), default="nontest",
         help="train: the round's training videos (as painscope cv); nontest: train + validation",
     )  # fmt: skip
     args = parser.parse_args(argv)

@@ -151,10 +151,12 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
         config = dataclasses.replace(config, input_transform="none")
     # ensemble: auto = seeds on the round's own split (resolved in fit_members)
     splits = job.member_splits(config.ensemble if isinstance(config.ensemble, int) else 1)
-    # the source is fitted on every video a member trains on (never a test video)
-    fit_on = sorted(set(job.train).union(*(set(t) for t, _ in splits)))
-    known = sorted(set(fit_on).union(*(set(v) for _, v in splits)))
-    source.fit([entries[j] for j in fit_on])
+    # every non-test video of the round: training and validation folds. The source's
+    # own fit is unsupervised (pose motifs; motion and tokens learn nothing), so it sees
+    # them all (no label, never a test video): fitting B-SOiD's motifs on one fold fewer
+    # cost 0.12 accuracy on the pose probe (BENCHMARKS.md, "Pose baseline fidelity")
+    known = sorted(set(job.train).union(*(set(t) | set(v) for t, v in splits)))
+    source.fit([entries[j] for j in known])
     loaded = load_sequences(
         source, [entries[j] for j in known], progress=context.progress and job.n_rounds == 1
     )
@@ -209,9 +211,10 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
                     clip_relevance(result.model, s, tpc, config.n_clips),
                 )
         if config.baseline and test_entries:
-            # the baseline selects its settings by inner CV: it gets every non-test video
-            # the committee saw (train and validation), not only member 0's training fold
-            lr_idx = known if len(splits) > 1 else list(job.train)
+            # the baseline selects its settings by inner CV on the training videos, so it
+            # needs no validation fold: it gets every non-test video (train and validation),
+            # as many as ViS4mer uses for fitting and model selection together
+            lr_idx = known
             probs_lr = logreg_baseline(
                 [by_index[j] for j in lr_idx],
                 y_index[lr_idx],
