@@ -91,6 +91,13 @@ def cv_command(
         help="Run the (method, round) fits as Ray tasks: local (start a cluster here), auto "
         "(the running one) or HOST:PORT. Same results as the serial run.",
     ),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        help="Run the (method, round) fits in this many local worker processes, one torch "
+        "thread each (0 = one per CPU). Same results as --jobs 1.",
+    ),
 ) -> None:
     """Cross-validate the classifier (8 folds: test i, validate i+1, train the rest)."""
     from painscope.project import open_project
@@ -112,6 +119,13 @@ def cv_command(
         from painscope.distributed.ray_cv import ray_map_jobs
 
         map_jobs = functools.partial(ray_map_jobs, address=ray)  # type: ignore[assignment]
+    elif jobs != 1:
+        import functools
+
+        from painscope.distributed.local_cv import default_jobs, process_map_jobs
+
+        workers = default_jobs() if jobs <= 0 else jobs
+        map_jobs = functools.partial(process_map_jobs, workers=workers)  # type: ignore[assignment]
     run = run_cv(
         project, config, sources, schemes=scheme or None, name=name or "cv", map_jobs=map_jobs
     )

@@ -8,13 +8,14 @@ import typer
 
 from painscope.cli import app, console, user_errors
 from painscope.cli_text import safe
+from painscope.demo import DEMO_MINUTES
 
 
 @app.command("demo")
 @user_errors
 def demo_command(
     folder: Path = typer.Argument(Path("painscope-demo"), help="Where to build the demo project."),
-    minutes: float = typer.Option(0.5, help="Length of each simulated video."),
+    minutes: float = typer.Option(DEMO_MINUTES, help="Length of each simulated video, minutes."),
     seed: int = typer.Option(0, help="Simulation and training seed."),
 ) -> None:
     """Simulate pain-model mice, extract, cross-validate, drug-test and report — in minutes."""
