@@ -7,8 +7,9 @@ mouse for the 3-class (headline) and 15-class (secondary) schemes, comparing
 Ours+Mask, Ours, the weights-free ``motion`` method and the pose (B-SOiD) baseline,
 each beside its logistic baseline, on identical folds → zero-shot drug test → report.
 
-Sized to finish in about 10 minutes on a 2-core laptop CPU: Swin-T at 128² with 4
-frames per clip, the classifier's ``auto`` sizes (the defaults), cross-validation fits in
+Sized to finish in about 10 minutes on a 2-core laptop CPU: Swin-T at 96² with 4
+frames per clip (a 2 × 2 mask of its 3 × 3 token grid), the classifier's ``auto`` sizes and committees (the defaults) on 40
+clips per video and at most 100 epochs, cross-validation fits in
 one worker process per CPU, and PCA instead of UMAP in the pose baseline. The videos
 last 1 minute because a 30-s video holds too few bouts of each behaviour for any
 method to separate the pain states with 12 mice (BENCHMARKS.md "The demo, timed"). The backbone uses torchvision's Kinetics-400 weights
@@ -69,13 +70,20 @@ def demo_weights(
 
 def demo_settings(weights: str) -> tuple[ExtractConfig, TrainConfig, PoseConfig]:
     """Laptop-sized settings (the paper's are the defaults of painscope.yaml)."""
-    # 4 frames per clip: Swin-T's cost halves from 8, and the silhouette track (motion)
-    # still sees every decoded frame; 128 px gives a 4 x 4 token grid for the 3 x 3 mask
+    # 4 frames per clip at 96 px: Swin-T costs ~1/4 of 8 frames at 128 px, and the
+    # silhouette track (motion) still sees every decoded frame; 96 px gives a 3 x 3
+    # token grid, so the feature-space mask keeps a 2 x 2 block (train.block_size)
     extract = ExtractConfig(
-        backbone="swin3d_t", weights=weights, frames_per_clip=4, input_size=128, batch_size=8
+        backbone="swin3d_t", weights=weights, frames_per_clip=4, input_size=96, batch_size=8
     )
-    # the classifier's defaults (model sizes `auto`, early stopping), folds by mouse
+    # the classifier's defaults (model sizes and committees `auto`), folds by mouse, with
+    # a shorter schedule: a 1-min video has 40 clips (the default n_clips 200 would repeat
+    # each clip 5 times), and at most 100 epochs, stopping after 20 without improvement
     train = TrainConfig(
+        block_size=2,
+        n_clips=40,
+        epochs=100,
+        early_stopping=20,
         group_by="mouse_id",  # a mouse's other days never sit in its test fold's training set
         baseline=True,  # the logistic baseline on the same folds, beside every method
     )

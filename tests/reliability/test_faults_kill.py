@@ -117,13 +117,41 @@ def _wait_for(predicate, timeout_s: float = 60.0) -> bool:
     return False
 
 
+def _state(pid: int) -> tuple[str, int] | None:
+    """(state letter, parent pid) of a live process from /proc, None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def _children(pid: int) -> list[int]:
+    """Pids of ``pid``'s live children (Linux /proc; empty elsewhere)."""
+    kids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        st = _state(int(entry.name))
+        if st is not None and st[1] == pid and st[0] != "Z":
+            kids.append(int(entry.name))
+    return kids
+
+
+def _all_gone(pids: list[int]) -> bool:
+    """The kernel kills a SIGKILLed run's extract workers (PR_SET_PDEATHSIG)
+    asynchronously; until they are gone their video locks name live processes, and a
+    re-run rightly reports those videos as busy (exit status 3)."""
+    return all((st := _state(p)) is None or st[0] == "Z" for p in pids)
+
+
 def test_kill_9_during_extract_then_rerun_matches_a_clean_run(tmp_path, videos, clean):
     root = _extract_project(tmp_path / "p", videos)
     proc = _painscope("extract", str(root))
     started = _wait_for(lambda: any((root / "cache" / "features").glob("*/*.safetensors")))
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert started, proc.stdout.read() if proc.stdout else ""
+    _wait_for(lambda: _all_gone(workers), 30.0)  # then the re-run finds no live lock owner
     folder = _features_dir(root)
     finished = _stored(folder)
     assert 1 <= len(finished) < N_VIDEOS, "the kill should land mid-batch"

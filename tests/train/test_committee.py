@@ -75,6 +75,7 @@ def test_ensemble_auto_seeds_a_small_model_on_the_shared_split() -> None:
 
     assert auto_ensemble("auto", 32) == 5 and auto_ensemble("auto", 1024) == 1
     assert auto_ensemble(3, 32) == 3 and auto_ensemble("auto", 32, chosen=False) == 1
+    assert auto_ensemble("auto", 32, tokens_per_clip=9) == 1  # token blocks: one model
     seqs, y = _data()
     by_index = dict(enumerate(seqs))
     split = (tuple(range(10)), tuple(range(10, 13)))

@@ -122,7 +122,8 @@ class TrainConfig:
         "auto",
         "Models per cross-validation round, their test probabilities averaged. auto = 5 when\n"
         "d_model: auto chose a small model (<= 128; the 5 share the round's validation fold\n"
-        "and differ by seed), else 1 (the paper). A number N: member m\n"
+        "and differ by seed) on one row per clip (not token blocks), else 1 (the paper).\n"
+        "A number N: member m\n"
         "validates on the m-th training fold after the round's own validation fold and\n"
         "trains on the rest, so every non-test video serves model selection once and\n"
         "training otherwise (`painscope train`: the same split, other seeds). Costs\n"

@@ -69,15 +69,21 @@ AUTO_MEMBERS = 5
 SMALL_MODEL = 128
 
 
-def auto_ensemble(ensemble: int | str, d_model: int, chosen: bool = True) -> int:
+def auto_ensemble(
+    ensemble: int | str, d_model: int, chosen: bool = True, tokens_per_clip: int = 1
+) -> int:
     """``ensemble: auto`` = 5 seeds per round for a small model (d_model <= 128) that
     ``d_model: auto`` chose (``chosen``), else 1 (an explicit width: the user's model).
 
     A small model on a small cohort costs ~2 CPU-s per fit while its test accuracy moves
     by ±0.06 with the seed alone (validation folds of a few videos pick the kept epoch
     partly by luck); the mean of 5 seeds' probabilities removes most of that. The
-    paper-size model (Swin tokens, d_model 1024) stays one model per round, as the paper.
+    paper-size model (Swin tokens, d_model 1024) stays one model per round, as the paper,
+    and so do token sequences of any width (``tokens_per_clip`` > 1, e.g. Ours+Mask's
+    3 x 3 block): their sequences are 9x longer, and a committee of five measured 404
+    CPU-s for one 3-class CV of the demo cohort (BENCHMARKS.md, "The demo, timed").
     """
     if ensemble != "auto":
         return int(ensemble)
-    return AUTO_MEMBERS if chosen and d_model <= SMALL_MODEL else 1
+    cheap = chosen and d_model <= SMALL_MODEL and tokens_per_clip == 1
+    return AUTO_MEMBERS if cheap else 1

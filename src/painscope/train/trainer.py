@@ -314,7 +314,9 @@ def fit_members(
     train0 = list(splits[0][0])
     d_input = int(seqs[train0[0]].shape[1])
     d_model = model_config(config, d_input, 2, tokens_per_clip, len(train0)).d_model
-    n = auto_ensemble(config.ensemble, d_model, chosen=config.d_model == "auto")
+    n = auto_ensemble(
+        config.ensemble, d_model, chosen=config.d_model == "auto", tokens_per_clip=tokens_per_clip
+    )
     splits = list(splits[:n]) + [splits[0]] * (n - len(splits[:n]))
     results = []
     for m, (train, val) in enumerate(splits):
