@@ -8,11 +8,12 @@ Ours+Mask, Ours, the weights-free ``motion`` method and the pose (B-SOiD) baseli
 each beside its logistic baseline, on identical folds → zero-shot drug test → report.
 
 Sized to finish in about 10 minutes on a 2-core laptop CPU: Swin-T at 96² with 4
-frames per clip (a 2 × 2 mask of its 3 × 3 token grid), the classifier's ``auto`` sizes and committees (the defaults) on 40
-clips per video and at most 100 epochs, cross-validation fits in
-one worker process per CPU, and PCA instead of UMAP in the pose baseline. The videos
-last 1 minute because a 30-s video holds too few bouts of each behaviour for any
-method to separate the pain states with 12 mice (BENCHMARKS.md "The demo, timed"). The backbone uses torchvision's Kinetics-400 weights
+frames per clip (a 2 × 2 mask of its 3 × 3 token grid), the classifier's ``auto``
+sizes and committees (the defaults) on 40 clips per video and at most 100 epochs,
+cross-validation fits in one worker process per CPU, and PCA instead of UMAP in the
+pose baseline. The videos last 1 minute because a 30-s video holds too few bouts of
+each behaviour for any method to separate the pain states with 12 mice (BENCHMARKS.md,
+"The demo on 1-min videos"). The backbone uses torchvision's Kinetics-400 weights
 (downloaded once when not cached) and is otherwise randomly initialised — which the
 demo says loudly, since random features make the video methods' numbers meaningless
 for biology (they still exercise every step); ``motion`` and ``pose`` need no weights.

@@ -81,7 +81,8 @@ def auto_ensemble(
     paper-size model (Swin tokens, d_model 1024) stays one model per round, as the paper,
     and so do token sequences of any width (``tokens_per_clip`` > 1, e.g. Ours+Mask's
     3 x 3 block): their sequences are 9x longer, and a committee of five measured 404
-    CPU-s for one 3-class CV of the demo cohort (BENCHMARKS.md, "The demo, timed").
+    CPU-s for one 3-class CV of the demo cohort (BENCHMARKS.md, "The demo on 1-min
+    videos").
     """
     if ensemble != "auto":
         return int(ensemble)

@@ -214,10 +214,9 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
             # the baseline selects its settings by inner CV on the training videos, so it
             # needs no validation fold: it gets every non-test video (train and validation),
             # as many as ViS4mer uses for fitting and model selection together
-            lr_idx = known
             probs_lr = logreg_baseline(
-                [by_index[j] for j in lr_idx],
-                y_index[lr_idx],
+                [by_index[j] for j in known],
+                y_index[known],
                 test_seqs,
                 len(classes),
                 config.seed,
