@@ -47,3 +47,64 @@ def test_paper_defaults() -> None:
         64,
         "s4",
     )
+
+
+def _session_model(transform: str = "clr") -> ViS4mer:
+    cfg = ViS4merConfig(
+        d_input=4, n_classes=3, l_max=8, d_model=16, n_layers=2, d_state=8,
+        input_transform=transform, input_eps=0.01, session_path=True,
+    )  # fmt: skip
+    return ViS4mer(cfg)
+
+
+def test_session_path_starts_at_zero_so_training_begins_as_plain_vis4mer() -> None:
+    torch.manual_seed(0)
+    plain = ViS4mer(
+        ViS4merConfig(
+            d_input=4,
+            n_classes=3,
+            l_max=8,
+            d_model=16,
+            n_layers=2,
+            d_state=8,
+            input_transform="clr",
+            input_eps=0.01,
+        )
+    ).eval()
+    torch.manual_seed(0)
+    wide = _session_model().eval()
+    x = torch.rand(2, 8, 4)
+    x = x / x.sum(-1, keepdim=True)
+    torch.testing.assert_close(wide(x), plain(x))
+    assert wide.session_head is not None and plain.session_head is None
+
+
+def test_session_statistic_is_transform_of_mean_beside_mean_of_transform() -> None:
+    model = _session_model()
+    model.session_eps.fill_(0.001)
+    x = torch.rand(2, 8, 4)
+    x = x / x.sum(-1, keepdim=True)  # rows of shares, (B, L, D)
+    s = model.session_statistic(x)  # (B, 2 · D)
+    assert s.shape == (2, 8)
+    of_mean = torch.log(x.mean(1) + 0.001)
+    torch.testing.assert_close(s[:, :4], of_mean - of_mean.mean(-1, keepdim=True))
+    per_token = torch.log(x + 0.01)
+    per_token = per_token - per_token.mean(-1, keepdim=True)
+    torch.testing.assert_close(s[:, 4:], per_token.mean(1))
+    raw = _session_model("none")
+    assert raw.session_statistic(x).shape == (2, 4)
+    torch.testing.assert_close(raw.session_statistic(x), x.mean(1))
+
+
+def test_session_path_adds_a_linear_term_on_the_z_scored_statistic() -> None:
+    torch.manual_seed(0)
+    model = _session_model("none").eval()
+    x = torch.randn(3, 8, 4)
+    before = model(x)
+    assert model.session_head is not None
+    with torch.no_grad():
+        model.session_head.weight.copy_(torch.eye(3, 4))
+        model.session_mean.fill_(0.5)
+        model.session_scale.fill_(2.0)
+    expected = before + (x.mean(1)[:, :3] - 0.5) * 2.0
+    torch.testing.assert_close(model(x), expected)

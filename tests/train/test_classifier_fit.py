@@ -86,3 +86,38 @@ def test_train_config_accepts_auto_and_rejects_bad_sizes() -> None:
         TrainConfig(d_model=2, n_layers=3)
     with pytest.raises(ConfigError, match="early_stopping"):
         TrainConfig(early_stopping=-1)
+
+
+def test_session_path_auto_for_small_models_and_scaled_on_training_videos() -> None:
+    from painscope.models.sizing import auto_session_path
+    from painscope.train.trainer import model_config
+
+    assert auto_session_path("auto", 32) and not auto_session_path("auto", 1024)
+    assert not auto_session_path("auto", 32, chosen=False)
+    assert auto_session_path("linear", 1024) and not auto_session_path("none", 32)
+    assert not auto_session_path("auto", 32, transformed=False)
+    cfg8 = TrainConfig(n_clips=8)
+    small = model_config(cfg8, 6, 3, tokens_per_clip=1, n_train=20, transform=("clr", 0.01))
+    assert small.session_path and small.d_model <= 128
+    assert not model_config(cfg8, 6, 3, tokens_per_clip=1, n_train=20).session_path  # raw rows
+    paper = TrainConfig(n_clips=8, d_model=1024, n_layers=3, d_state=64)
+    assert not model_config(paper, d_input=6, n_classes=3, tokens_per_clip=1).session_path
+
+    # rows of shares: clr input, so auto turns the path on; its z-scoring uses training videos
+    rng = np.random.default_rng(0)
+    y = np.arange(24) % 2
+    seqs = []
+    for label in y:
+        p = np.array([0.10 + 0.15 * label, 0.3, 0.3, 0.3])
+        idx = np.array([rng.choice(4, p=p / p.sum()) for _ in range(12)])
+        seqs.append(np.eye(4)[idx])  # (12 windows, 4) one-hot shares
+    cfg = TrainConfig(n_clips=12, epochs=40, early_stopping=0, ensemble=1)
+    result = fit(cfg, seqs[:16], y[:16], seqs[16:], y[16:], 2, progress=False)
+    model = result.model
+    assert model.config.session_path and model.config.input_transform == "clr"
+    from painscope.train.data import batch_tensor as bt
+
+    stats = model.session_statistic(torch.from_numpy(bt(seqs[:16], 1, 12)))
+    z = (stats - model.session_mean) * model.session_scale  # z-scored on training videos
+    torch.testing.assert_close(z.mean(0), torch.zeros(8), atol=1e-4, rtol=0)
+    torch.testing.assert_close(z.std(0), torch.ones(8), atol=1e-3, rtol=0)

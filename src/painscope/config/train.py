@@ -13,8 +13,9 @@ fold has not improved for ``early_stopping`` epochs; videos longer than ``n_clip
 pooled (every window counts) rather than subsampled; imbalanced classes get a balanced
 focal α (``focal_alpha: auto``). Rows of shares or counts go in on a log-ratio / log
 scale (``input_transform: auto``; the paper: ``none``), and a small auto-sized model is
-a committee of 5 seeds per round (``ensemble: auto``; the paper: 1). See
-docs/classifier.md.
+a committee of 5 seeds per round (``ensemble: auto``; the paper: 1) with a linear read-out
+of each video's session averages beside its S4 path (``session_path: auto``; the paper:
+none). See docs/classifier.md.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ class TrainConfig:
         "for other non-negative rows (counts), none otherwise; only for the features source\n"
         "(bring-your-own sequences; motion, pose and tokens: none). eps = half the smallest\n"
         "non-zero training value.",
+    )
+    session_path: Literal["auto", "linear", "none"] = setting(
+        "auto",
+        "linear = add a linear map of each video's mean (standardized) input to the logits,\n"
+        "beside the S4 path (wide and deep; it starts at zero); none = the plain ViS4mer (the\n"
+        "paper); auto = linear when d_model: auto chose a small model (<= 128) and the input\n"
+        "has a log / clr transform (shares, counts), else none.",
     )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(

@@ -88,3 +88,18 @@ def auto_ensemble(
         return int(ensemble)
     cheap = chosen and d_model <= SMALL_MODEL and tokens_per_clip == 1
     return AUTO_MEMBERS if cheap else 1
+
+
+def auto_session_path(
+    setting: str, d_model: int, chosen: bool = True, transformed: bool = True
+) -> bool:
+    """``session_path: auto`` = the linear session path for a small model (d_model <= 128)
+    that ``d_model: auto`` chose, on input with a log / clr transform (rows of shares or
+    counts, where it was measured to help); ``linear`` / ``none`` as given.
+
+    On the motion descriptors (real-valued, no transform) it changed nothing beyond seed
+    noise (BENCHMARKS.md, "Session path"), so ``auto`` leaves those models as they were.
+    """
+    if setting != "auto":
+        return setting == "linear"
+    return chosen and d_model <= SMALL_MODEL and transformed

@@ -58,7 +58,7 @@ def resolve_transform(setting: str, train_seqs: Sequence[np.ndarray]) -> tuple[s
     return setting, float(values.min() / 2)
 
 
-def apply_transform(x: torch.Tensor, transform: str, eps: float) -> torch.Tensor:
+def apply_transform(x: torch.Tensor, transform: str, eps: float | torch.Tensor) -> torch.Tensor:
     """x (..., D) → the same shape on the chosen scale."""
     if transform == "none":
         return x

@@ -7,11 +7,19 @@
     repeat n_layers:  x = x + Dropout(S4(LayerNorm(x)))       prenorm residual, (B, H, L)
                       x = AvgPool1d(2)(x)                     L → L/2
                       x = GELU(Linear(H → H/2)(x))            channel halving
-    mean over L → Linear(d_final, n_classes)
+    mean over L → Linear(d_final, n_classes)                        logits
+    (session_path) + Linear(d_input, n_classes)(z-score(transform(mean over L of x)))
 
 With the paper's d_model 1024 and 3 layers the widths are 1024 → 512 → 256 → 128 and
 the sequence shrinks 8-fold. ``l_max`` is the input length; videos are resampled to a
 fixed number of clips before they get here (``painscope.train.data``), as in ViS4mer.
+
+``session_path`` (painscope's, "wide and deep"): a linear term on each video's mean
+input (on the input transform's scale: log-ratios of the mean shares, logs of the mean
+counts) — the session statistic a logistic regression would use — added to the logits.
+It starts at zero, so training begins as the plain ViS4mer; on a few dozen videos it
+lets the model keep what a linear read-out of the session averages finds while the
+S4 path learns what the order of the clips adds (docs/classifier.md).
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ class ViS4merConfig:
     #: none, log or clr on every token before z-scoring (painscope.models.transform)
     input_transform: str = "none"
     input_eps: float = 0.0
+    #: a linear map from each video's mean standardized input to the logits, added to the
+    #: S4 path's logits (painscope's; see the module docstring)
+    session_path: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -76,11 +87,50 @@ class ViS4mer(nn.Module):
             H, L = H // 2, L // 2
         self.d_final = H
         self.head = nn.Linear(H, c.n_classes)
+        self.session_head: nn.Linear | None = None
+        if c.session_path:
+            # z-scoring of the session means (over training videos), set by the trainer
+            n_stats = 1 if c.input_transform == "none" else 2
+            self.register_buffer("session_mean", torch.zeros(n_stats * c.d_input))
+            self.register_buffer("session_scale", torch.ones(n_stats * c.d_input))
+            # ε of the session statistic's log: half the smallest non-zero training mean
+            self.register_buffer("session_eps", torch.tensor(max(c.input_eps, 1e-6)))
+            self.session_head = nn.Linear(n_stats * c.d_input, c.n_classes)
+            nn.init.zeros_(self.session_head.weight)
+            nn.init.zeros_(self.session_head.bias)
+
+    def standardize(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, L, d_input) → transformed and z-scored input (B, L, d_input)."""
+        x = apply_transform(x, self.config.input_transform, self.config.input_eps)
+        return (x - self.input_mean) * self.input_scale
+
+    def session_statistic(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw input (B, L, d_input) → each video's session statistics (B, S · d_input).
+
+        Without an input transform: the mean token (S = 1). With one (log / clr): the
+        transform of the mean (log-ratios of the mean shares, logs of the mean counts:
+        how much of each behaviour) beside the mean of the transformed tokens (how the
+        windows are mixed), S = 2.
+        """
+        c = self.config
+        if c.input_transform == "none":
+            return x.mean(dim=1)
+        of_mean = apply_transform(x.mean(dim=1), c.input_transform, self.session_eps)
+        mean_of = apply_transform(x, c.input_transform, c.input_eps).mean(dim=1)
+        return torch.cat([of_mean, mean_of], dim=-1)  # (B, 2 · d_input)
+
+    def session_logits(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Raw input (B, L, d_input) → the session path's logits (B, n_classes)."""
+        if self.session_head is None:
+            return None
+        s = (self.session_statistic(x) - self.session_mean) * self.session_scale  # (B, D)
+        return self.session_head(s)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, L, d_input) → pooled features (B, d_final)."""
-        x = apply_transform(x, self.config.input_transform, self.config.input_eps)
-        x = (x - self.input_mean) * self.input_scale  # (B, L, d_input)
+        """x (B, L, d_input) → the S4 path's pooled features (B, d_final)."""
+        return self._s4_path(self.standardize(x))
+
+    def _s4_path(self, x: torch.Tensor) -> torch.Tensor:
         x = self.encoder(x).transpose(-1, -2)  # (B, H, L)
         for norm, layer, drop, pool, halve in zip(
             self.norms, self.layers, self.dropouts, self.pools, self.halvings, strict=True
@@ -95,4 +145,6 @@ class ViS4mer(nn.Module):
         return self.head(features)  # (B, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+        logits = self.forward_head(self.forward_features(x))  # (B, n_classes)
+        extra = self.session_logits(x)
+        return logits if extra is None else logits + extra

@@ -45,7 +45,7 @@ def model_config(
 ) -> ViS4merConfig:
     """The architecture for this input; ``auto`` sizes use ``n_train`` (training videos);
     ``transform``: the resolved input transform and its ε (:mod:`painscope.models.transform`)."""
-    from painscope.models.sizing import auto_sizes
+    from painscope.models.sizing import auto_session_path, auto_sizes
 
     d_model, n_layers, d_state = auto_sizes(
         config.d_model,
@@ -67,6 +67,12 @@ def model_config(
         long_videos=config.long_videos,
         input_transform=transform[0],
         input_eps=transform[1],
+        session_path=auto_session_path(
+            config.session_path,
+            d_model,
+            chosen=config.d_model == "auto",
+            transformed=transform[0] != "none",
+        ),
     )
 
 
@@ -153,6 +159,28 @@ def set_standardization(model: ViS4mer, train_seqs: Sequence[np.ndarray]) -> Non
     model.input_scale.copy_(torch.from_numpy(1.0 / np.maximum(sd, 1e-6)).float())
 
 
+def set_session_scaling(
+    model: ViS4mer, train_seqs: Sequence[np.ndarray], tokens_per_clip: int, n_clips: int
+) -> None:
+    """The session path's ε (half the smallest non-zero training mean) and the mean and
+    1/sd over training videos of :meth:`ViS4mer.session_statistic`, each video resampled
+    to ``n_clips`` as at evaluation (what the path sees)."""
+    raw = np.stack([np.asarray(s, np.float64).mean(0) for s in train_seqs])  # (n_videos, D)
+    positive = raw[raw > 0]
+    model.session_eps.fill_(float(positive.min() / 2) if positive.size else 1e-6)
+    long = model.config.long_videos
+    with torch.no_grad():
+        stats = torch.cat([
+            model.session_statistic(torch.from_numpy(
+                batch_tensor(train_seqs[i : i + 64], tokens_per_clip, n_clips, long_videos=long)
+            ))
+            for i in range(0, len(train_seqs), 64)
+        ]).double().numpy()  # (n_videos, S · D)  # fmt: skip
+    spread = stats.std(0, ddof=1) if len(stats) > 1 else np.ones(stats.shape[1])
+    model.session_mean.copy_(torch.from_numpy(stats.mean(0)).float())
+    model.session_scale.copy_(torch.from_numpy(1.0 / np.maximum(spread, 1e-6)).float())
+
+
 def fit(
     config: TrainConfig,
     train_seqs: Sequence[np.ndarray],
@@ -187,6 +215,8 @@ def fit(
     )
     if config.standardize:
         set_standardization(model, train_seqs)
+    if model.config.session_path:
+        set_session_scaling(model, train_seqs, tokens_per_clip, config.n_clips)
     model = model.to(device)
     from painscope.models.sizing import auto_lr
 
