@@ -17,7 +17,6 @@ import numpy as np
 from painscope.errors import PainscopeError
 
 EmbeddingKind = Literal["auto", "umap", "pca"]
-ClusterSelection = Literal["most", "stable", "kmeans"]
 
 
 class MotifModel:
@@ -70,8 +69,6 @@ class MotifModel:
         n_estimators: int = 100,
         n_jobs: int = 1,
         random_state: int = 42,
-        cluster_selection: ClusterSelection = "most",
-        n_motifs: int = 24,
     ) -> None:
         self.embedding = embedding
         self.n_neighbors = n_neighbors
@@ -85,8 +82,6 @@ class MotifModel:
         self.n_estimators = n_estimators
         self.n_jobs = n_jobs
         self.random_state = random_state
-        self.cluster_selection = cluster_selection
-        self.n_motifs = n_motifs
 
     # --- fitting -------------------------------------------------------------------------
 
@@ -177,41 +172,29 @@ class MotifModel:
         """HDBSCAN over the size scan; keep the most clusters; relabel largest first."""
         from sklearn.cluster import HDBSCAN
 
-        if self.cluster_selection == "kmeans":
-            from sklearn.cluster import KMeans
-
-            k = max(1, min(self.n_motifs, len(embedded)))
-            km = KMeans(n_clusters=k, n_init=4, random_state=self.random_state)
-            return self._relabel(km.fit_predict(embedded), k), 0
-        runs = []
+        best: np.ndarray | None = None
+        best_size = 0
+        best_count = -1
         for size in self.cluster_sizes(len(embedded)):
             labels = HDBSCAN(min_cluster_size=int(size), min_samples=1, copy=True).fit_predict(
                 embedded
             )
-            runs.append((int(labels.max()) + 1, int(size), labels))
-        if self.cluster_selection == "stable":
-            # the cluster count that persists over the most scanned sizes; its largest size
-            counts = [r[0] for r in runs]
-            mode = max(set(counts), key=lambda c: (counts.count(c), c))
-            best_count, best_size, best = [r for r in runs if r[0] == mode][-1]
-        else:  # B-SOiD: the first size with the most clusters
-            best_count, best_size, best = max(runs, key=lambda r: (r[0], -r[1]))
+            count = int(labels.max()) + 1
+            if count > best_count:
+                best, best_size, best_count = labels, int(size), count
+        assert best is not None  # the scan has at least one size
         if best_count <= 0:
             warnings.warn(
                 "HDBSCAN found no cluster in the pose embedding; every bin is one motif",
                 stacklevel=3,
             )
             return np.zeros(len(embedded), dtype=np.int64), best_size
-        return self._relabel(best, best_count), best_size
-
-    @staticmethod
-    def _relabel(best: np.ndarray, best_count: int) -> np.ndarray:
-        """Motif 0 = the largest cluster, so ids are stable under the clusterer's order."""
+        # Motif 0 = the largest cluster, so ids are stable under HDBSCAN's arbitrary order.
         ids, counts = np.unique(best[best >= 0], return_counts=True)
         order = ids[np.argsort(-counts, kind="stable")]
         remap = np.full(best_count, -1, dtype=np.int64)
         remap[order] = np.arange(len(order))
-        return np.where(best >= 0, remap[np.maximum(best, 0)], -1)
+        return np.where(best >= 0, remap[np.maximum(best, 0)], -1), best_size
 
     # --- labelling ------------------------------------------------------------------------
 
