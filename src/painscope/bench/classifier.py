@@ -53,6 +53,10 @@ def _write_project(out: Path, rows: list[dict[str, str]]) -> Path:
     return out / "manifest.csv"
 
 
+#: simulated per-mouse traits written to truth projects (not ``sensitivity``: that is pain)
+TRAITS = ("size", "girth", "speed", "activity")
+
+
 def truth_project(
     out: Path,
     *,
@@ -65,7 +69,7 @@ def truth_project(
     """Demo cohort (untreated), true per-window behaviour fractions; optional exact pose."""
     from painscope.simulate.behaviour import LABELS
     from painscope.simulate.body import LANDMARKS
-    from painscope.simulate.dataset import PRESETS, plan_videos, simulate_pose
+    from painscope.simulate.dataset import PRESETS, mouse_traits, plan_videos, simulate_pose
     from painscope.simulate.render import Camera
     from painscope.simulate.writer import write_dlc_pose
 
@@ -82,11 +86,14 @@ def truth_project(
         path = out / "features" / f"{spec.stem}.npy"
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, feats)
+        traits = mouse_traits(seed, spec.mouse_index)
         row = {
             "mouse_id": spec.mouse_id,
             "condition": spec.condition,
             "timepoint": spec.timepoint,
             "features": f"features/{spec.stem}.npy",
+            # the mouse's body, not its pain: a confound reference (traits_accuracy)
+            **{f"trait_{k}": f"{getattr(traits, k):.6g}" for k in TRAITS},
         }
         if pose:
             xy, _ = camera.project(sim.points)  # (n, 12, 2)
@@ -193,6 +200,35 @@ def reference_accuracy(project: Path, run: Path, scheme_column: str | None) -> f
     return correct / len(y)
 
 
+def traits_accuracy(project: Path, run: Path) -> float | None:
+    """Plain LR (C = 1) on the simulated mice's body traits (size, girth, speed, activity;
+    manifest columns ``trait_*``), on the run's own folds: how far a classifier gets from
+    what differs between these particular mice rather than from pain. At effect 0 a pose
+    method can reach it (pose shows body size and pace; behaviour fractions do not), so a
+    null case above chance is read against it. None when the project has no traits."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    manifest = pd.read_csv(project / "manifest.csv", dtype=str)
+    columns = [f"trait_{k}" for k in TRAITS]
+    if not set(columns) <= set(manifest.columns):
+        return None
+    folds = pd.read_csv(run / "folds.csv", dtype={"video_id": str, "label": str})
+    by_video = {Path(p).stem: i for i, p in enumerate(manifest["features"])}
+    x = manifest[columns].astype(float).to_numpy()[[by_video[v] for v in folds["video_id"]]]
+    y = folds["label"].to_numpy()
+    correct = 0
+    for r in [c for c in folds.columns if c.startswith("round_")]:
+        roles = folds[r].to_numpy()
+        tr, te = roles == "train", roles == "test"
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+        clf.fit(x[tr], y[tr])
+        correct += int((clf.predict(x[te]) == y[te]).sum())
+    return correct / len(y)
+
+
 def cross_validate(
     project: Path,
     *,
@@ -233,6 +269,7 @@ def cross_validate(
             row["majority_accuracy"] = m["chance"]["majority_accuracy"]
             row["majority_macro_f1"] = m["chance"]["majority_macro_f1"]
     row["reference_logreg_accuracy"] = reference_accuracy(Path(project), run, None)
+    row["traits_accuracy"] = traits_accuracy(Path(project), run)
     row["wall_s"], row["cpu_s"], row["run"] = round(wall, 1), round(cpu, 1), str(run)
     return row
 
@@ -301,14 +338,16 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
 
     lines = [
         "| case | scheme | ViS4mer acc | ViS4mer macro F1 | LR baseline acc | reference LR acc "
-        "| majority acc / F1 | wall s | CPU s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mouse-traits LR acc | majority acc / F1 | wall s | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        traits = r.get("traits_accuracy")
         lines.append(
             f"| {r['case']} | {r['scheme']} | {fmt(r.get('vis4mer'), 'accuracy')} | "
             f"{fmt(r.get('vis4mer'), 'macro_f1')} | {fmt(r.get('logreg'), 'accuracy')} | "
-            f"{r['reference_logreg_accuracy']:.3f} | {r.get('majority_accuracy', 0):.3f} / "
+            f"{r['reference_logreg_accuracy']:.3f} | "
+            f"{'–' if traits is None else f'{traits:.3f}'} | {r.get('majority_accuracy', 0):.3f} / "
             f"{r.get('majority_macro_f1', 0):.3f} | {r['wall_s']} | {r['cpu_s']} |"
         )
     return "\n".join(lines)
