@@ -76,35 +76,6 @@ def test_logistic_baseline_recovers_log_fraction_signal() -> None:
     assert row_kind(general) == "general"
     one_class = logreg_baseline(seqs[:4], np.zeros(4, dtype=int), seqs[4:6], 2, seed=0)
     assert one_class.tolist() == [[1.0, 0.0], [1.0, 0.0]]
-    # inner folds by mouse: 4 videos per mouse; one video per mouse is the plain inner CV
-    mice = [f"m{i // 4}" for i in range(16)]
-    grouped = logreg_baseline(seqs[:16], y_arr[:16], seqs[16:], 3, seed=0, groups=mice)
-    assert grouped.shape == (8, 3) and np.allclose(grouped.sum(1), 1.0)
-    assert (grouped.argmax(1) == y_arr[16:]).mean() >= 0.85
-    single = logreg_baseline(
-        seqs[:16], y_arr[:16], seqs[16:], 3, 0, groups=list("abcdefghijklmnop")
-    )
-    np.testing.assert_array_equal(single, probs)
-
-
-def test_logistic_baseline_inner_folds_keep_mice_together(monkeypatch) -> None:
-    from sklearn import model_selection
-
-    seen: list[set[str]] = []
-    original = model_selection.StratifiedGroupKFold.split
-
-    def spy(self, x, y=None, groups=None):  # type: ignore[no-untyped-def]
-        for train, test in original(self, x, y, groups):
-            seen.append(set(np.asarray(groups)[train]) & set(np.asarray(groups)[test]))
-            yield train, test
-
-    monkeypatch.setattr(model_selection.StratifiedGroupKFold, "split", spy)
-    rng = np.random.default_rng(0)
-    seqs = [rng.dirichlet(np.ones(3), size=20) for _ in range(24)]
-    y = np.array([i // 4 % 2 for i in range(24)])  # each mouse one label
-    mice = [f"m{i // 4}" for i in range(24)]
-    logreg_baseline(seqs, y, seqs[:2], 2, seed=0, groups=mice)
-    assert seen and all(not shared for shared in seen)  # no mouse on both sides
 
 
 def test_train_config_accepts_auto_and_rejects_bad_sizes() -> None:

@@ -123,7 +123,6 @@ def logreg_baseline(
     test_seqs: Sequence[np.ndarray],
     n_classes: int,
     seed: int,
-    groups: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Session statistics → z-score → L2 logistic regression tuned by inner CV.
 
@@ -132,10 +131,6 @@ def logreg_baseline(
     train_seqs, test_seqs : per-video sequences of shape (n_windows, D)
     train_y : (n_train,) int class indices in [0, n_classes)
     seed : seeds the inner folds and the solver
-    groups : (n_train,) e.g. mouse ids: the inner folds then keep each group together, as
-        the outer folds do with ``group_by: mouse_id`` (split by video, the inner CV scores
-        a setting on mice it has already seen and favours weak regularisation when the
-        statistics identify mice)
 
     Returns
     -------
@@ -143,7 +138,7 @@ def logreg_baseline(
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, KFold, StratifiedGroupKFold, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -160,19 +155,7 @@ def logreg_baseline(
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
     counts = np.bincount(y)
     smallest = int(counts[counts > 0].min())
-    fit_params: dict[str, Any] = {}
-    n_groups = len(set(groups)) if groups is not None else 0
-    if groups is not None and n_groups < len(y):
-        # each class's groups spread over the folds: at most as many folds as the rarest
-        # class has groups (a mouse carries one label per video, but may carry several)
-        per_class = min(
-            len({g for g, c in zip(groups, y, strict=True) if c == k}) for k in np.unique(y)
-        )
-        inner = StratifiedGroupKFold(  # type: ignore[assignment]
-            n_splits=max(2, min(5, per_class)), shuffle=True, random_state=seed
-        )
-        fit_params["groups"] = np.asarray(groups)
-    elif smallest >= 2:
+    if smallest >= 2:
         inner = StratifiedKFold(n_splits=min(5, smallest), shuffle=True, random_state=seed)
     else:
         inner = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=seed)  # type: ignore[assignment]
@@ -192,7 +175,7 @@ def logreg_baseline(
                 error_score=np.nan,
             )  # fmt: skip
             try:
-                search.fit(x_train, y, **fit_params)
+                search.fit(x_train, y)
             except ValueError:  # inner folds missing a class everywhere
                 continue
             score = float(search.best_score_)

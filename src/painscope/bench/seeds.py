@@ -55,8 +55,7 @@ def main(argv: list[str]) -> None:
         seqs = {r: load_sequences(src, [entries[j] for j in idx[r]]) for r in idx}
         tpc = int(src.tokens_per_clip)
         lr[idx["test"]] = logreg_baseline(
-            seqs["train"], y[idx["train"]], seqs["test"], len(classes), base.seed,
-            groups=[entries[j].mouse_id for j in idx["train"]],
+            seqs["train"], y[idx["train"]], seqs["test"], len(classes), base.seed
         )
         for name, overrides in variants.items():
             cfg = with_overrides(base, section="train", **overrides)

@@ -220,10 +220,6 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
                 test_seqs,
                 len(classes),
                 config.seed,
-                # inner folds by mouse too when the outer folds are
-                groups=[entries[j].mouse_id for j in known]
-                if config.group_by == "mouse_id"
-                else None,
             )
             rows += prediction_rows(
                 test_entries, probs_lr, classes, true_test, f"{method}_logreg", scheme, i
