@@ -241,6 +241,12 @@ class PoseMotifSource:
             random_state=cfg.random_state,
         ).fit(stacked)
 
+    def save_fitted(self, path: Path) -> None:
+        """Write the fitted motifs for ``painscope predict`` / ``drugtest`` (baselines/fitted.py)."""
+        from painscope.baselines.fitted import write_fitted_pose
+
+        write_fitted_pose(Path(path), self)
+
     @property
     def n_motifs(self) -> int:
         """Width D of the sequences (set by :meth:`fit`)."""

@@ -165,6 +165,13 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
     test_seqs = load_sequences(source, test_entries)
     tpc = int(source.tokens_per_clip)
     method, i = source.name, job.fold
+    spec = dict(source.spec)
+    if hasattr(source, "save_fitted"):
+        # a source that learns (the pose motifs) saves what it learned beside the round's
+        # checkpoints, so predict / drugtest rebuild the very sequences this model saw
+        fitted = f"checkpoints/{safe_name(method)}_fitted_fold{i}.joblib"
+        source.save_fitted(context.run_dir / fitted)
+        spec["fitted"] = fitted
     rows: list[dict[str, Any]] = []
     fits: list[FoldFit] = []
     for scheme in job.schemes:
@@ -182,7 +189,6 @@ def fit_fold(job: FoldJob, context: FoldContext) -> FoldOutcome:
             probs = predict_proba(result.model, test_seqs, tpc, config.n_clips, config.batch_size)
             rows += prediction_rows(test_entries, probs, classes, true_test, method, scheme, i)
         tag = f"{safe_name(method)}_{safe_name(scheme)}"
-        spec = dict(source.spec)
         save_checkpoint(
             context.run_dir / "checkpoints" / f"{tag}_fold{i}.pt",
             result.model,

@@ -7,6 +7,7 @@ drug test this is the paper's zero-shot protocol (Table 4).
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,39 +98,71 @@ def apply_run(
 ) -> list[dict[str, Any]]:
     """Ensemble predictions of every (method, scheme) of a run: rows of predictions.csv.
 
-    ``checkpoints``: :func:`run_checkpoints` of ``run_dir`` when already loaded.
+    Each fold model sees the sequences of the source it was trained on: one source for
+    the token stores and motion descriptors, but the pose baseline's motifs were refitted
+    in every round, so each fold model gets its own round's fitted motifs. ``sources``
+    (by method) overrides that; ``checkpoints``: :func:`run_checkpoints` of ``run_dir``
+    when already loaded.
     """
+    from painscope.train.trainer import predict_proba
+
     rows: list[dict[str, Any]] = []
+    rebuilt: dict[str, list[np.ndarray]] = {}  # source spec → sequences of entries
     for (method, scheme), ckpts in (checkpoints or run_checkpoints(run_dir)).items():
+        try:
+            seqs_per_model = [
+                _sequences_for(c, method, root, run_dir, entries, sources, rebuilt) for c in ckpts
+            ]
+        except PainscopeError as err:
+            warnings.warn(f"method {method!r} skipped: {err.message} ({err.fix})", stacklevel=2)
+            continue
         first = ckpts[0]
-        source = (sources or {}).get(method)
-        if source is None:
-            try:
-                source = source_from_spec(first["source"], root)
-            except PainscopeError as err:
-                # e.g. the pose baseline: its motif model is refitted in every CV round
-                warnings.warn(f"method {method!r} skipped: {err.message}", stacklevel=2)
-                continue
-        seqs = load_sequences(source, entries)
         tpc, n_clips, classes = (
             int(first["tokens_per_clip"]),
             int(first["n_clips"]),
             first["classes"],
         )
         models = [model_from_checkpoint(c) for c in ckpts]
-        from painscope.train.trainer import predict_proba
-
-        probs = np.mean([predict_proba(m, seqs, tpc, n_clips) for m in models], axis=0)
+        per_model = [
+            predict_proba(m, seqs, tpc, n_clips)  # (n_videos, n_classes)
+            for m, seqs in zip(models, seqs_per_model, strict=True)
+        ]
+        probs = np.mean(per_model, axis=0)
         true = [soft_label(e, scheme) if soft_label(e, scheme) in classes else "" for e in entries]
         rows += prediction_rows(entries, probs, classes, true, method, scheme, "ensemble")
         if relevance_dir is not None:
             out = relevance_dir / f"{safe_name(method)}_{safe_name(scheme)}"
             out.mkdir(parents=True, exist_ok=True)
-            for e, s, p in zip(entries, seqs, probs, strict=True):
+            for v, (e, p) in enumerate(zip(entries, probs, strict=True)):
                 target = int(np.argmax(p))
-                rel = np.mean([clip_relevance(m, s, tpc, n_clips, target) for m in models], axis=0)
+                rel = np.mean(
+                    [
+                        clip_relevance(m, seqs[v], tpc, n_clips, target)
+                        for m, seqs in zip(models, seqs_per_model, strict=True)
+                    ],
+                    axis=0,
+                )
                 np.save(out / f"{e.video_id}.npy", rel.astype(np.float32))
     return rows
+
+
+def _sequences_for(
+    ckpt: dict[str, Any],
+    method: str,
+    root: Path,
+    run_dir: Path,
+    entries: Sequence[VideoEntry],
+    sources: dict[str, SequenceSource] | None,
+    rebuilt: dict[str, list[np.ndarray]],
+) -> list[np.ndarray]:
+    """The sequences of ``entries`` from the source one checkpoint was trained on (cached)."""
+
+    given = (sources or {}).get(method)
+    key = f"given:{method}" if given is not None else json.dumps(ckpt["source"], sort_keys=True)
+    if key not in rebuilt:
+        source = given or source_from_spec(ckpt["source"], root, run_dir)
+        rebuilt[key] = load_sequences(source, entries)
+    return rebuilt[key]
 
 
 def run_predict(

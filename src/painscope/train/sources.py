@@ -153,9 +153,20 @@ class ArrayFileSource:
         return arr
 
 
-def source_from_spec(spec: dict[str, Any], project_root: Path) -> SequenceSource:
-    """Rebuild a token-store or array-file source from a checkpoint's ``spec``."""
+def source_from_spec(
+    spec: dict[str, Any], project_root: Path, run_dir: Path | None = None
+) -> SequenceSource:
+    """Rebuild the source a checkpoint was trained on from its ``spec``.
+
+    Token stores, motion descriptors and array files are found from ``project_root``; a
+    fitted pose baseline is read from ``run_dir / spec["fitted"]`` (baselines/fitted.py)
+    and reads the pose files of ``project_root``'s manifest.
+    """
     kind = spec.get("kind")
+    if kind == "pose" and spec.get("fitted") and run_dir is not None:
+        from painscope.baselines.fitted import read_fitted_pose
+
+        return read_fitted_pose(Path(run_dir) / str(spec["fitted"]), Path(project_root))
     if kind == "tokens":
         folder = Path(project_root) / "cache" / "features" / str(spec["feature_key"])
         return TokenStoreSource(folder, spec["mode"], int(spec["k"]), name=spec.get("name"))
@@ -167,6 +178,12 @@ def source_from_spec(spec: dict[str, Any], project_root: Path) -> SequenceSource
     if kind == "features":
         return ArrayFileSource(
             project_root, spec.get("column", "features"), spec.get("name", "features")
+        )
+    if kind == "pose":
+        raise PainscopeError(
+            "the run has no fitted pose motifs (made by a painscope version before they were "
+            "saved)",
+            fix="re-run painscope cv / train, then predict with the new run folder",
         )
     raise PainscopeError(
         f"cannot rebuild feature source of kind {kind!r} for prediction",
