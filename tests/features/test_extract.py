@@ -107,6 +107,21 @@ def test_killed_run_resumes_and_live_lock_is_respected(tmp_path, tiny_config):
     assert [r.status for r in extract(project, tiny_config).results] == ["skipped", "done"]
 
 
+def test_lock_left_beside_finished_tokens_is_cleared(tmp_path, tiny_config):
+    """Killed between writing a video's tokens and dropping its lock: the video counts as
+    done, so no later run locks it again; the next run sweeps the stale lock away."""
+    frames, _ = blob_frames(20, 32, 64)
+    project = make_project(tmp_path, {"a.mkv": frames})
+    extract(project, tiny_config)
+    folder = project / "cache" / "features" / config_hash(tiny_config)
+    host = os.uname().nodename
+    (folder / "videos__a.lock").write_text(f"999999999 {host} 0\n")  # dead pid, this host
+    (folder / "live.lock").write_text(f"{os.getpid()} {host} 0\n")  # a live run's lock stays
+    assert [r.status for r in extract(project, tiny_config).results] == ["skipped"]
+    assert not (folder / "videos__a.lock").exists()
+    assert (folder / "live.lock").exists()
+
+
 def test_cli_init_extract_and_exit_codes(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["init", str(tmp_path / "p")])

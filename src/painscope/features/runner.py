@@ -37,6 +37,7 @@ from painscope.features.pipeline import (
 from painscope.features.store import feature_path
 from painscope.features.weights import WeightsInfo
 from painscope.io.atomic import atomic_path, clean_stale_temporaries
+from painscope.io.lock import clear_stale_locks
 from painscope.version import __version__
 
 if TYPE_CHECKING:
@@ -226,6 +227,7 @@ def extract(
     out_dir = proj.features_dir(key)
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(out_dir)
+    clear_stale_locks(out_dir)
     summary = ExtractSummary(features_dir=out_dir, key=key, weights=None)
     paths = RunPaths(out_dir, proj.background_dir, key, project_root=proj.root)
 

@@ -67,6 +67,25 @@ def video_lock(
     yield False
 
 
+def clear_stale_locks(
+    folder: Path, *, heartbeat_s: float = HEARTBEAT_S, stale_after: float = STALE_AFTER
+) -> int:
+    """Remove the stale ``*.lock`` files in ``folder`` (see :func:`lock_is_stale`); returns
+    how many. A run killed after writing a video's tokens but before dropping its lock leaves
+    a lock that no later run would touch (the video counts as done): this sweep clears it."""
+    folder = Path(folder)
+    if not folder.exists():
+        return 0
+    host = socket.gethostname()
+    removed = 0
+    for lock in folder.glob("*.lock"):
+        if lock_is_stale(lock, host=host, max_age_s=heartbeat_s * stale_after):
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+                removed += 1
+    return removed
+
+
 def _heartbeat(lock: Path, every_s: float, stop: threading.Event) -> None:
     while not stop.wait(every_s):
         with contextlib.suppress(OSError):
