@@ -96,10 +96,16 @@ def test_session_path_auto_for_small_models_and_scaled_on_training_videos() -> N
     assert not auto_session_path("auto", 32, chosen=False)
     assert auto_session_path("linear", 1024) and not auto_session_path("none", 32)
     assert not auto_session_path("auto", 32, transformed=False)
+    # narrow raw input (motion descriptors, motif shares) gets it; Swin tokens and token
+    # blocks do not
+    assert auto_session_path("auto", 32, transformed=False, d_input=20)
+    assert not auto_session_path("auto", 128, transformed=False, d_input=768)
+    assert not auto_session_path("auto", 32, d_input=20, tokens_per_clip=9)
     cfg8 = TrainConfig(n_clips=8)
     small = model_config(cfg8, 6, 3, tokens_per_clip=1, n_train=20, transform=("clr", 0.01))
-    assert small.session_path and small.d_model <= 128
-    assert not model_config(cfg8, 6, 3, tokens_per_clip=1, n_train=20).session_path  # raw rows
+    assert small.session_path and small.d_model <= 128 and small.session_spread
+    assert model_config(cfg8, 6, 3, tokens_per_clip=1, n_train=20).session_path  # raw, narrow
+    assert not model_config(cfg8, 768, 3, tokens_per_clip=1, n_train=20).session_path
     paper = TrainConfig(n_clips=8, d_model=1024, n_layers=3, d_state=64)
     assert not model_config(paper, d_input=6, n_classes=3, tokens_per_clip=1).session_path
 
@@ -119,5 +125,42 @@ def test_session_path_auto_for_small_models_and_scaled_on_training_videos() -> N
 
     stats = model.session_statistic(torch.from_numpy(bt(seqs[:16], 1, 12)))
     z = (stats - model.session_mean) * model.session_scale  # z-scored on training videos
-    torch.testing.assert_close(z.mean(0), torch.zeros(8), atol=1e-4, rtol=0)
-    torch.testing.assert_close(z.std(0), torch.ones(8), atol=1e-3, rtol=0)
+    torch.testing.assert_close(z.mean(0), torch.zeros(12), atol=1e-4, rtol=0)  # S = 3 (+sd)
+    torch.testing.assert_close(z.std(0), torch.ones(12), atol=1e-3, rtol=0)
+
+
+def test_session_path_starts_as_the_tuned_logistic_regression() -> None:
+    """session_init: logistic — before the first step the model's logits are exactly the
+    inner-CV-tuned regression's on the z-scored session statistics; the start is a
+    candidate for the kept epoch; the frozen variant never moves the session head."""
+    from painscope.baselines.logistic import tuned_logistic
+    from painscope.models.vis4mer import ViS4mer
+    from painscope.train.data import batch_tensor as bt
+    from painscope.train.trainer import model_config, set_session_scaling, start_from_logistic
+
+    rng = np.random.default_rng(1)
+    y = np.arange(30) % 3
+    seqs = [rng.normal(label * 0.4, 1.0, size=(10, 5)).astype(np.float32) for label in y]
+    cfg = TrainConfig(n_clips=10, ensemble=1)
+    model = ViS4mer(model_config(cfg, 5, 3, tokens_per_clip=1, n_train=24))
+    assert model.config.session_path and model.config.session_spread  # auto: narrow input
+    stats = set_session_scaling(model, seqs[:24], 1, 10)  # (24, 10): mean and sd
+    assert stats.shape == (24, 10)
+    start_from_logistic(model, stats, y[:24], seed=0, balanced=False)
+    coef, intercept = tuned_logistic(stats, y[:24], 3, 0, balanced=False)
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(bt(seqs[:24], 1, 10))).double().numpy()
+    np.testing.assert_allclose(logits, stats @ coef.T + intercept, atol=1e-4)
+    # a class absent from training gets probability ~0
+    coef2, b2 = tuned_logistic(stats[y[:24] < 2], y[:24][y[:24] < 2], 3, 0, balanced=False)
+    assert b2[2] == -20.0 and not coef2[2].any()
+
+    frozen = TrainConfig(n_clips=10, ensemble=1, epochs=3, session_init="logistic_frozen")
+    result = fit(frozen, seqs[:24], y[:24], seqs[24:], y[24:], 3, progress=False)
+    fresh = ViS4mer(model_config(frozen, 5, 3, tokens_per_clip=1, n_train=24))
+    start_from_logistic(
+        fresh, set_session_scaling(fresh, seqs[:24], 1, 10), y[:24], seed=0, balanced=False
+    )
+    torch.testing.assert_close(result.model.session_head.weight, fresh.session_head.weight)
+    assert result.best_epoch >= -1 and len(result.history) == 3

@@ -117,6 +117,66 @@ def _reduced(model: Any, shape: tuple[int, ...], seed: int) -> Any:
     return Pipeline([steps[0], ("pca", pca), *steps[1:]])
 
 
+def _inner_search(
+    y: np.ndarray, seed: int, *, prefix: str = "", balanced: bool | None = None
+) -> tuple[Any, dict[str, list[Any]]]:
+    """The inner folds (stratified when every class has two videos) and the grid of C (and
+    class weighting: both tried when the classes are imbalanced, or as ``balanced`` says)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    counts = np.bincount(y)
+    smallest = int(counts[counts > 0].min())
+    if smallest >= 2:
+        inner: Any = StratifiedKFold(n_splits=min(5, smallest), shuffle=True, random_state=seed)
+    else:
+        inner = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=seed)
+    if balanced is None:
+        weights: list[Any] = (
+            [None, "balanced"] if counts[counts > 0].max() >= 1.5 * smallest else [None]
+        )
+    else:
+        weights = ["balanced" if balanced else None]
+    return inner, {f"{prefix}C": list(C_GRID), f"{prefix}class_weight": weights}
+
+
+def tuned_logistic(
+    x: np.ndarray, y: np.ndarray, n_classes: int, seed: int, *, balanced: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """L2 logistic regression on ready features ``x`` (n_videos, F), C by inner CV (log loss).
+
+    Returns ``(coef (n_classes, F), intercept (n_classes,))`` as logits ``x @ coef.T +
+    intercept``; a class absent from ``y`` gets zero weights and intercept −20 (probability
+    ~0). Used to start ViS4mer's session path (``train.session_init: logistic``).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    y = np.asarray(y, dtype=np.int64)
+    coef = np.zeros((n_classes, x.shape[1]))
+    intercept = np.full(n_classes, -20.0)
+    present = np.unique(y)
+    if present.size == 1:
+        intercept[present[0]] = 0.0
+        return coef, intercept
+    inner, grid = _inner_search(y, seed, balanced=balanced)
+    model = LogisticRegression(max_iter=5000, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            fitted = GridSearchCV(model, grid, cv=inner, scoring="neg_log_loss").fit(x, y)
+            best = fitted.best_estimator_
+        except ValueError:  # inner folds missing a class everywhere: C = 1
+            best = LogisticRegression(max_iter=5000, random_state=seed).fit(x, y)
+    w, b = best.coef_, best.intercept_
+    if len(best.classes_) == 2:  # sklearn's binary form: one row for the second class
+        w, b = np.vstack([-w / 2, w / 2]), np.array([-b[0] / 2, b[0] / 2])
+    coef[best.classes_] = w
+    intercept[best.classes_] = b
+    return coef, intercept
+
+
 def logreg_baseline(
     train_seqs: Sequence[np.ndarray],
     train_y: np.ndarray,
@@ -138,7 +198,7 @@ def logreg_baseline(
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -153,17 +213,7 @@ def logreg_baseline(
         probs[:, present[0]] = 1.0
         return probs
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
-    counts = np.bincount(y)
-    smallest = int(counts[counts > 0].min())
-    if smallest >= 2:
-        inner = StratifiedKFold(n_splits=min(5, smallest), shuffle=True, random_state=seed)
-    else:
-        inner = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=seed)  # type: ignore[assignment]
-    imbalanced = counts[counts > 0].max() >= 1.5 * smallest
-    grid = {
-        "logisticregression__C": list(C_GRID),
-        "logisticregression__class_weight": [None, "balanced"] if imbalanced else [None],
-    }
+    inner, grid = _inner_search(y, seed, prefix="logisticregression__")
     best: tuple[float, str, Any] = (-np.inf, "", None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

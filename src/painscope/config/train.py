@@ -93,8 +93,17 @@ class TrainConfig:
         "auto",
         "linear = add a linear map of each video's mean (standardized) input to the logits,\n"
         "beside the S4 path (wide and deep; it starts at zero); none = the plain ViS4mer (the\n"
-        "paper); auto = linear when d_model: auto chose a small model (<= 128) and the input\n"
-        "has a log / clr transform (shares, counts), else none.",
+        "paper); auto = linear when d_model: auto chose a small model (<= 128) on one token\n"
+        "per clip and the input has a log / clr transform (shares, counts) or at most 64\n"
+        "features (motion descriptors, motif shares), else none.",
+    )
+    session_init: Literal["auto", "zero", "logistic", "logistic_frozen"] = setting(
+        "auto",
+        "Start of the session path: zero (the plain ViS4mer at step 0); logistic = a logistic\n"
+        "regression fitted on the training videos' session statistics (C by inner CV), the S4\n"
+        "head at zero, so step 0 is that regression and the S4 path learns what it misses;\n"
+        "logistic_frozen = the same with the session path kept fixed; auto = logistic.\n"
+        "logistic also adds each feature's sd over the clips to the session statistics.",
     )
     dropout: float = setting(0.2, "Dropout after each S4 layer (channel-wise).")
     loss: Literal["focal", "cross_entropy"] = setting(

@@ -90,16 +90,30 @@ def auto_ensemble(
     return AUTO_MEMBERS if cheap else 1
 
 
+#: widest input (features per clip) whose session statistics get the path under ``auto``
+SESSION_MAX_INPUT = 64
+
+
 def auto_session_path(
-    setting: str, d_model: int, chosen: bool = True, transformed: bool = True
+    setting: str,
+    d_model: int,
+    chosen: bool = True,
+    transformed: bool = True,
+    d_input: int = 0,
+    tokens_per_clip: int = 1,
 ) -> bool:
     """``session_path: auto`` = the linear session path for a small model (d_model <= 128)
-    that ``d_model: auto`` chose, on input with a log / clr transform (rows of shares or
-    counts, where it was measured to help); ``linear`` / ``none`` as given.
+    that ``d_model: auto`` chose, on one token per clip, when the input has a log / clr
+    transform (rows of shares or counts) or is narrow (``d_input`` <= 64: motion
+    descriptors, motif shares); ``linear`` / ``none`` as given. Swin tokens (hundreds of
+    channels) keep the plain ViS4mer.
 
-    On the motion descriptors (real-valued, no transform) it changed nothing beyond seed
-    noise (BENCHMARKS.md, "Session path"), so ``auto`` leaves those models as they were.
+    Started from zero, the path changed nothing beyond seed noise on the motion
+    descriptors; started from a tuned logistic regression (``session_init: auto``) it
+    raised motion, pose and the long-session regime (BENCHMARKS.md, "Session path
+    started from the logistic regression").
     """
     if setting != "auto":
         return setting == "linear"
-    return chosen and d_model <= SMALL_MODEL and transformed
+    small = chosen and d_model <= SMALL_MODEL and tokens_per_clip == 1
+    return small and (transformed or 0 < d_input <= SESSION_MAX_INPUT)

@@ -53,6 +53,9 @@ class ViS4merConfig:
     #: a linear map from each video's mean standardized input to the logits, added to the
     #: S4 path's logits (painscope's; see the module docstring)
     session_path: bool = False
+    #: the session statistic also holds each feature's sd over the clips (burstiness:
+    #: the logistic baseline's ``+sd`` statistics); set with ``session_init: logistic``
+    session_spread: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -90,7 +93,7 @@ class ViS4mer(nn.Module):
         self.session_head: nn.Linear | None = None
         if c.session_path:
             # z-scoring of the session means (over training videos), set by the trainer
-            n_stats = 1 if c.input_transform == "none" else 2
+            n_stats = (1 if c.input_transform == "none" else 2) + int(c.session_spread)
             self.register_buffer("session_mean", torch.zeros(n_stats * c.d_input))
             self.register_buffer("session_scale", torch.ones(n_stats * c.d_input))
             # ε of the session statistic's log: half the smallest non-zero training mean
@@ -111,13 +114,19 @@ class ViS4mer(nn.Module):
         transform of the mean (log-ratios of the mean shares, logs of the mean counts:
         how much of each behaviour) beside the mean of the transformed tokens (how the
         windows are mixed), S = 2.
+        With ``session_spread`` the sd over L of the (transformed) tokens follows, S + 1.
         """
         c = self.config
-        if c.input_transform == "none":
-            return x.mean(dim=1)
-        of_mean = apply_transform(x.mean(dim=1), c.input_transform, self.session_eps)
-        mean_of = apply_transform(x, c.input_transform, c.input_eps).mean(dim=1)
-        return torch.cat([of_mean, mean_of], dim=-1)  # (B, 2 · d_input)
+        tokens = (
+            x if c.input_transform == "none" else apply_transform(x, c.input_transform, c.input_eps)
+        )
+        parts = [x.mean(dim=1)] if c.input_transform == "none" else [
+            apply_transform(x.mean(dim=1), c.input_transform, self.session_eps),
+            tokens.mean(dim=1),
+        ]  # fmt: skip
+        if c.session_spread:
+            parts.append(tokens.std(dim=1, unbiased=False) if x.shape[1] > 1 else 0 * parts[0])
+        return torch.cat(parts, dim=-1)  # (B, S · d_input)
 
     def session_logits(self, x: torch.Tensor) -> torch.Tensor | None:
         """Raw input (B, L, d_input) → the session path's logits (B, n_classes)."""

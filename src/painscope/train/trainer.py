@@ -72,8 +72,17 @@ def model_config(
             d_model,
             chosen=config.d_model == "auto",
             transformed=transform[0] != "none",
+            d_input=d_input,
+            tokens_per_clip=tokens_per_clip,
         ),
+        session_spread=session_init(config) != "zero",
     )
+
+
+def session_init(config: TrainConfig) -> str:
+    """``train.session_init`` resolved: ``auto`` is ``logistic`` (measured in BENCHMARKS.md,
+    "Session path started from the logistic regression")."""
+    return "logistic" if config.session_init == "auto" else config.session_init
 
 
 def use_balanced(config: TrainConfig, y: np.ndarray) -> bool:
@@ -161,10 +170,13 @@ def set_standardization(model: ViS4mer, train_seqs: Sequence[np.ndarray]) -> Non
 
 def set_session_scaling(
     model: ViS4mer, train_seqs: Sequence[np.ndarray], tokens_per_clip: int, n_clips: int
-) -> None:
+) -> np.ndarray:
     """The session path's ε (half the smallest non-zero training mean) and the mean and
     1/sd over training videos of :meth:`ViS4mer.session_statistic`, each video resampled
-    to ``n_clips`` as at evaluation (what the path sees)."""
+    to ``n_clips`` as at evaluation (what the path sees).
+
+    Returns the training videos' z-scored statistics, (n_videos, S · D): what the session
+    head reads."""
     raw = np.stack([np.asarray(s, np.float64).mean(0) for s in train_seqs])  # (n_videos, D)
     positive = raw[raw > 0]
     model.session_eps.fill_(float(positive.min() / 2) if positive.size else 1e-6)
@@ -179,6 +191,27 @@ def set_session_scaling(
     spread = stats.std(0, ddof=1) if len(stats) > 1 else np.ones(stats.shape[1])
     model.session_mean.copy_(torch.from_numpy(stats.mean(0)).float())
     model.session_scale.copy_(torch.from_numpy(1.0 / np.maximum(spread, 1e-6)).float())
+    return (stats - stats.mean(0)) / np.maximum(spread, 1e-6)
+
+
+def start_from_logistic(
+    model: ViS4mer, stats: np.ndarray, y: np.ndarray, *, seed: int, balanced: bool
+) -> None:
+    """``session_init: logistic``: the session head takes a logistic regression tuned by inner
+    CV on the training videos' z-scored session statistics ``stats`` (n_videos, F), and the
+    S4 head starts at zero — so before the first step the model *is* that regression, and
+    training adds what the S4 path finds beyond it (the kept epoch may be that start)."""
+    from painscope.baselines.logistic import tuned_logistic
+
+    assert model.session_head is not None
+    coef, intercept = tuned_logistic(
+        stats, y, model.config.n_classes, seed, balanced=balanced
+    )  # (K, F), (K,)
+    with torch.no_grad():
+        model.session_head.weight.copy_(torch.from_numpy(coef).float())
+        model.session_head.bias.copy_(torch.from_numpy(intercept).float())
+        model.head.weight.zero_()
+        model.head.bias.zero_()
 
 
 def fit(
@@ -215,8 +248,16 @@ def fit(
     )
     if config.standardize:
         set_standardization(model, train_seqs)
+    balanced = use_balanced(config, train_y)
+    init = session_init(config)
+    start_logistic = bool(model.config.session_path) and init != "zero"
     if model.config.session_path:
-        set_session_scaling(model, train_seqs, tokens_per_clip, config.n_clips)
+        stats = set_session_scaling(model, train_seqs, tokens_per_clip, config.n_clips)
+        if start_logistic:
+            start_from_logistic(model, stats, np.asarray(train_y), seed=seed, balanced=balanced)
+            if init == "logistic_frozen":
+                assert model.session_head is not None
+                model.session_head.requires_grad_(False)
     model = model.to(device)
     from painscope.models.sizing import auto_lr
 
@@ -224,7 +265,6 @@ def fit(
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
     )
-    balanced = use_balanced(config, train_y)
     alpha = class_weights(train_y, n_classes).to(device) if balanced else None
     long = config.long_videos
     lazy_val = any(isinstance(s, LazyTokenSequence) for s in val_seqs)
@@ -257,6 +297,23 @@ def fit(
         TextColumn("{task.completed}/{task.total} {task.fields[info]}"),
         TimeRemainingColumn(),
     )
+    best_acc = 0.0
+
+    def evaluate() -> tuple[float, float, float]:
+        """(validation loss, accuracy, score): score is the balanced accuracy when α is."""
+        model.eval()
+        with torch.no_grad():
+            val_logits = torch.cat([model(x) for x in val_batches()])
+            loss = float(_loss(config, val_logits, val_t, val_alpha))
+            pred = val_logits.argmax(-1)
+            acc = float((pred == val_t).float().mean())
+            return loss, acc, balanced_accuracy(pred, val_t) if balanced else acc
+
+    if start_logistic:  # the starting regression is a candidate too ("epoch -1")
+        val_loss, best_acc, score = evaluate()
+        best = (score, val_loss, -1)
+        best_key = (-val_loss, score) if config.selection == "loss" else (score, -val_loss)
+        best_state = copy.deepcopy(model.state_dict())
     with Progress(*columns, disable=not progress, transient=True) as bar:
         task = bar.add_task(description, total=config.epochs, info="")
         for epoch in range(config.epochs):
@@ -276,13 +333,7 @@ def fit(
                 optimizer.step()
                 total += float(loss.detach()) * len(idx)
                 n_seen += len(idx)
-            model.eval()
-            with torch.no_grad():
-                val_logits = torch.cat([model(x) for x in val_batches()])
-                val_loss = float(_loss(config, val_logits, val_t, val_alpha))
-                val_pred = val_logits.argmax(-1)
-                val_acc = float((val_pred == val_t).float().mean())
-                score = balanced_accuracy(val_pred, val_t) if balanced else val_acc
+            val_loss, val_acc, score = evaluate()
             scheduler.step(score)
             key = (-val_loss, score) if config.selection == "loss" else (score, -val_loss)
             history.append(
@@ -296,7 +347,7 @@ def fit(
                 }
             )
             if key > best_key:
-                best, best_key = (score, val_loss, epoch), key
+                best, best_key, best_acc = (score, val_loss, epoch), key, val_acc
                 best_state = copy.deepcopy(model.state_dict())
             bar.update(
                 task,
@@ -308,7 +359,6 @@ def fit(
                 break
     model.load_state_dict(best_state)
     model.eval()
-    best_acc = history[best[2]]["val_accuracy"] if history else 0.0
     return FitResult(model=model, best_epoch=best[2], best_val_accuracy=best_acc, history=history)
 
 
