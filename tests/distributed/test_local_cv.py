@@ -34,3 +34,18 @@ def test_local_jobs_cv_equals_serial(tmp_path):
         serial=functools.partial(process_map_jobs, workers=1),
         name="jobs",
     )
+
+
+def _blas_threads(_: int) -> list[int]:
+    import scipy.linalg  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    return [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+
+
+def test_workers_hold_blas_to_one_thread():
+    """Two workers on two cores with two BLAS threads each oversubscribe the machine."""
+    for threads in process_map_jobs(_blas_threads, [0, 1], workers=2):
+        assert threads and set(threads) == {1}
+    assert set(next(process_map_jobs(_blas_threads, [0], workers=1))) == {1}

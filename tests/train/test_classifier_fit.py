@@ -164,3 +164,51 @@ def test_session_path_starts_as_the_tuned_logistic_regression() -> None:
     )
     torch.testing.assert_close(result.model.session_head.weight, fresh.session_head.weight)
     assert result.best_epoch >= -1 and len(result.history) == 3
+
+
+def test_the_warm_started_c_path_finds_the_grid_searchs_regression() -> None:
+    """search_c (LogisticRegressionCV, warm-started C path) chooses the C that a grid of
+    separate fits chooses on the same inner folds, and lands on the same optimum within the
+    solver's tolerance."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    from painscope.baselines.logistic import C_GRID, _inner_search, search_c
+
+    rng = np.random.default_rng(3)
+    y = np.arange(45) % 3
+    x = rng.normal(size=(45, 20))
+    x[:, :3] += 0.8 * y[:, None]
+    score, fitted = search_c(x, y, seed=0, balanced=False)
+    inner, _ = _inner_search(y, 0, balanced=False)
+    grid = GridSearchCV(
+        LogisticRegression(max_iter=5000, random_state=0), {"C": list(C_GRID)}, cv=inner,
+        scoring="neg_log_loss",
+    ).fit(x, y)  # fmt: skip
+    assert float(fitted.C_[0]) == grid.best_params_["C"]
+    assert score == pytest.approx(grid.best_score_, abs=1e-3)
+    np.testing.assert_allclose(fitted.coef_, grid.best_estimator_.coef_, atol=2e-3)
+
+
+def test_committee_members_share_one_logistic_start(monkeypatch) -> None:
+    """Members on the same training videos start from the same regression, fitted once."""
+    import painscope.baselines.logistic as logistic
+    from painscope.train.trainer import fit_members
+
+    calls = []
+    real = logistic.tuned_logistic
+
+    def counted(*args, **kwargs):
+        calls.append(args[3])  # the inner folds' seed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(logistic, "tuned_logistic", counted)
+    rng = np.random.default_rng(2)
+    y = np.arange(30) % 3
+    seqs = {i: rng.normal(y[i] * 0.4, 1.0, size=(10, 5)).astype(np.float32) for i in range(30)}
+    cfg = TrainConfig(n_clips=10, ensemble=3, epochs=2)
+    result = fit_members(cfg, [(range(24), range(24, 30))], seqs, y, 3, seed=7, progress=False)
+    assert len(result.members) == 3 and calls == [7]
+    heads = [m.model.session_head.weight for m in result.members]
+    assert not torch.equal(result.members[0].model.head.weight, result.members[1].model.head.weight)
+    assert all(h.shape == heads[0].shape for h in heads)

@@ -7,7 +7,10 @@ order, so the run folder is assembled exactly as in the serial run.
 
 Why processes with one thread each: the demo-size and ``d_model: auto`` models are
 small, and torch's intra-op threads gain little on them (measured: a 2-thread fit uses
-~1.2 cores), while two single-thread fits use both cores fully.
+~1.2 cores), while two single-thread fits use both cores fully. The BLAS libraries that
+numpy and scipy load (the logistic regressions' solver) are held to one thread as well:
+with their default of one thread per core, two workers on two cores oversubscribe, and
+OpenBLAS's spinning threads then made the same regression 10-50x slower (measured).
 
 The workers are started with ``spawn`` (not ``fork``): the parent may already hold
 torch's OpenMP pool or numba's threads from extraction, which a forked child inherits
@@ -20,7 +23,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -34,10 +37,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def blas_limits(threads: int) -> Any:
+    """``threadpoolctl.threadpool_limits`` for the BLAS libraries of numpy *and* scipy:
+    scipy's own OpenBLAS is loaded first (via scikit-learn's solvers), because a limit
+    only reaches the libraries already loaded. Use as a context manager, or keep it."""
+    import sklearn.linear_model  # noqa: F401  (loads scipy's BLAS)
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def _init_worker() -> None:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # for a BLAS loaded later in this worker
     import torch
 
     torch.set_num_threads(1)
+    blas_limits(1)  # kept for the worker's life
 
 
 def process_map_jobs(fn: Callable[[J], R], jobs: Sequence[J], *, workers: int) -> Iterator[R]:
@@ -54,7 +69,8 @@ def process_map_jobs(fn: Callable[[J], R], jobs: Sequence[J], *, workers: int) -
         before = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            yield from map(fn, jobs)
+            with blas_limits(1):
+                yield from map(fn, jobs)
         finally:
             torch.set_num_threads(before)
         return

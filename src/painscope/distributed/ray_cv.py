@@ -76,8 +76,11 @@ def ray_map_jobs(
 
 
 def _call(fn: Callable[[J], R], job: J, threads: int) -> R:
-    """A Ray task: one job with the CPU threads the task reserved."""
+    """A Ray task: one job with the CPU threads the task reserved (torch's and BLAS's)."""
     import torch
 
+    from painscope.distributed.local_cv import blas_limits
+
     torch.set_num_threads(threads)
-    return fn(job)
+    with blas_limits(threads):
+        return fn(job)

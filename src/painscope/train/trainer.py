@@ -194,19 +194,41 @@ def set_session_scaling(
     return (stats - stats.mean(0)) / np.maximum(spread, 1e-6)
 
 
+#: logistic starts already fitted, keyed by their inputs (see :func:`start_from_logistic`)
+StartCache = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
 def start_from_logistic(
-    model: ViS4mer, stats: np.ndarray, y: np.ndarray, *, seed: int, balanced: bool
+    model: ViS4mer,
+    stats: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int,
+    balanced: bool,
+    cache: StartCache | None = None,
 ) -> None:
     """``session_init: logistic``: the session head takes a logistic regression tuned by inner
     CV on the training videos' z-scored session statistics ``stats`` (n_videos, F), and the
     S4 head starts at zero — so before the first step the model *is* that regression, and
-    training adds what the S4 path finds beyond it (the kept epoch may be that start)."""
+    training adds what the S4 path finds beyond it (the kept epoch may be that start).
+
+    The regression depends only on (stats, y, seed, balanced): with a ``cache`` shared by
+    a committee's members on the same training videos it is fitted once, not per member."""
+    import hashlib
+
     from painscope.baselines.logistic import tuned_logistic
 
     assert model.session_head is not None
-    coef, intercept = tuned_logistic(
-        stats, y, model.config.n_classes, seed, balanced=balanced
-    )  # (K, F), (K,)
+    key = hashlib.sha1(
+        np.ascontiguousarray(stats).tobytes() + np.asarray(y, np.int64).tobytes()
+        + f"{seed}/{balanced}/{model.config.n_classes}/{stats.shape}".encode()
+    ).hexdigest()  # fmt: skip
+    if cache is None or key not in cache:
+        start = tuned_logistic(stats, y, model.config.n_classes, seed, balanced=balanced)
+        if cache is None:
+            cache = {}
+        cache[key] = start
+    coef, intercept = cache[key]  # (K, F), (K,)
     with torch.no_grad():
         model.session_head.weight.copy_(torch.from_numpy(coef).float())
         model.session_head.bias.copy_(torch.from_numpy(intercept).float())
@@ -226,6 +248,8 @@ def fit(
     seed: int = 0,
     description: str = "train",
     progress: bool = True,
+    start_seed: int | None = None,
+    start_cache: StartCache | None = None,
 ) -> FitResult:
     """Train one ViS4mer and return it at its best validation epoch.
 
@@ -233,6 +257,9 @@ def fit(
     ----------
     train_seqs, val_seqs : sequences of shape (n_tokens, D), any length
     train_y, val_y : int class indices
+    seed : seeds the model's initialisation and the batch order
+    start_seed, start_cache : seed of the logistic start's inner folds (default ``seed``)
+        and a cache of starts shared by the members of one committee
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -254,7 +281,10 @@ def fit(
     if model.config.session_path:
         stats = set_session_scaling(model, train_seqs, tokens_per_clip, config.n_clips)
         if start_logistic:
-            start_from_logistic(model, stats, np.asarray(train_y), seed=seed, balanced=balanced)
+            start_from_logistic(
+                model, stats, np.asarray(train_y), balanced=balanced, cache=start_cache,
+                seed=seed if start_seed is None else start_seed,
+            )  # fmt: skip
             if init == "logistic_frozen":
                 assert model.session_head is not None
                 model.session_head.requires_grad_(False)
@@ -374,7 +404,9 @@ def fit_members(
     description: str = "train",
     progress: bool = True,
 ) -> FitResult:
-    """``config.ensemble`` models, member m on ``splits[m]`` with seed ``seed + 1000 m``.
+    """``config.ensemble`` models, member m on ``splits[m]`` with seed ``seed + 1000 m``;
+    members on the same training videos share one logistic start (inner folds seeded by
+    ``seed``), fitted once.
 
     Parameters
     ----------
@@ -398,6 +430,7 @@ def fit_members(
         config.ensemble, d_model, chosen=config.d_model == "auto", tokens_per_clip=tokens_per_clip
     )
     splits = list(splits[:n]) + [splits[0]] * (n - len(splits[:n]))
+    starts: StartCache = {}  # members on the same training videos share one logistic start
     results = []
     for m, (train, val) in enumerate(splits):
         tag = f" member {m + 1}/{n}" if n > 1 else ""
@@ -413,6 +446,8 @@ def fit_members(
                 seed=seed + 1000 * m,
                 description=description + tag,
                 progress=progress,
+                start_seed=seed,
+                start_cache=starts,
             )
         )
     if len(results) == 1:
