@@ -10,7 +10,7 @@ extract pass (:class:`MotionTracker`), summarised per 1.5-s clip
 from painscope.motion.descriptors import DESCRIPTOR_COLUMNS, DESCRIPTOR_UNITS
 from painscope.motion.track import TRACK_COLUMNS, MotionTracker
 
-MOTION_VERSION = 2  # bump when segmentation or descriptors change
+MOTION_VERSION = 3  # bump when segmentation or descriptors change
 
 __all__ = ["DESCRIPTOR_COLUMNS", "DESCRIPTOR_UNITS", "MOTION_VERSION", "TRACK_COLUMNS",
            "MotionTracker"]  # fmt: skip

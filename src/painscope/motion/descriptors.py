@@ -54,6 +54,8 @@ DESCRIPTOR_UNITS = {
     "immobile_share": "1 (share of frames)",
     "faint_mean": "1 (share of the mouse's pixels, per frame)",
     "faint_p90": "1",
+    "paw_chiral_mean": "1 (signed share of the body's pixels, see segment.paw_chirality)",
+    "paw_chiral_sd": "1",
     "missing_share": "1 (share of frames)",
     "net_displacement": "BL",
 }
@@ -149,7 +151,8 @@ def clip_descriptors(
 
     frames : (start_frame, end_frame) per clip, end exclusive, decode indices.
     xy, area, major, minor, found : (n,) per frame (px, px², px, px, bool), interpolated;
-    kin : :func:`kinematics` output, plus ``faint_share`` (n,) when measured.
+    kin : :func:`kinematics` output, plus ``faint_share`` and ``paw_chiral`` (n,) when
+    measured.
     """
     n = len(area)
 
@@ -162,13 +165,14 @@ def clip_descriptors(
     v_elong = typical(elong)
     speed = kin["speed"] / body  # BL/s
     faint_all = kin.get("faint_share", np.zeros(n))
+    paw_all = kin.get("paw_chiral", np.zeros(n))
     rows = []
     for start, end in frames:
         s, e = max(0, int(start)), min(n, int(end))
         if e <= s:  # a clip with no frame of its own (very low fps): use its start frame
             s, e = min(s, n - 1), min(s, n - 1) + 1
         sp, tu, ar, el = speed[s:e], kin["turn"][s:e], area[s:e], elong[s:e]
-        en, faint = kin["energy_share"][s:e], faint_all[s:e]
+        en, faint, paw = kin["energy_share"][s:e], faint_all[s:e], paw_all[s:e]
         a_mean = float(ar.mean())
         rows.append(
             [
@@ -181,6 +185,7 @@ def clip_descriptors(
                 en.mean(), np.percentile(en, 90),
                 kin["immobile"][s:e].mean(),
                 faint.mean(), np.percentile(faint, 90),
+                paw.mean(), paw.std(),
                 1.0 - found[s:e].mean(),
                 float(np.hypot(*(xy[e - 1] - xy[s]))) / body,
             ]

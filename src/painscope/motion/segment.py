@@ -66,7 +66,9 @@ class Blob:
     angles turn clockwise on screen); mask : the blob on the reduced grid (bool);
     faint_share : share of the blob's pixels whose difference from the floor is
     below ``FAINT_SHARE`` of the blob's 75th-percentile difference (paws, tail
-    root and the soft rim; NaN when not measured).
+    root and the soft rim; NaN when not measured); paw_chiral : the left-right
+    asymmetry of the blob's faint and near-floor pixels (:func:`paw_chirality`; NaN
+    when not measured).
     """
 
     x: float
@@ -77,6 +79,7 @@ class Blob:
     orientation: float
     mask: np.ndarray
     faint_share: float = float("nan")
+    paw_chiral: float = float("nan")
 
 
 class Segmenter:
@@ -185,7 +188,51 @@ class Segmenter:
         inside = diff[y0:y1, x0:x1][blob[y0:y1, x0:x1]]  # the box holds the whole blob
         band = (inside >= SHADOW_SHARE * p75) & (inside < FAINT_SHARE * p75)
         faint = float(np.count_nonzero(band)) / max(inside.size, 1)
-        return dataclasses.replace(geometry, faint_share=faint)
+        ys, xs = np.nonzero(blob[y0:y1, x0:x1])  # the same order as ``inside``
+        weight = band.astype(np.float64) - (inside < SHADOW_SHARE * p75)
+        paw = paw_chirality(xs, ys, geometry.orientation, weight)
+        return dataclasses.replace(geometry, faint_share=faint, paw_chiral=paw)
+
+
+def quadrant_signs(
+    xs: np.ndarray, ys: np.ndarray, orientation: float, centre: tuple[float, float] | None = None
+) -> np.ndarray:
+    """sign(u) · sign(v) of pixels in the blob's principal-axis frame, (n,) float64.
+
+    xs, ys : (n,) pixel columns and rows; orientation : the major axis, degrees from +x
+    (as :attr:`Blob.orientation`); centre : (x, y) origin in the same pixels (default:
+    the pixels' mean). u runs along the major axis, v is u turned by +90° in image
+    coordinates, so (u, v) is a proper frame: the 180° ambiguity of the axis turns both
+    signs and leaves the product unchanged, a mirror image turns it. Summed over pixels
+    that are placed mirror-symmetrically about the major axis it is 0; pixels in one
+    diagonal pair of quadrants (e.g. the rear left and the front right) move it towards
+    +1, so it reads a left-right asymmetry however the mouse faces.
+    """
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    if x.size == 0:
+        return np.zeros(0)
+    cx, cy = centre if centre is not None else (float(x.mean()), float(y.mean()))
+    c, s = np.cos(np.radians(orientation)), np.sin(np.radians(orientation))
+    dx, dy = x - cx, y - cy
+    return np.sign(dx * c + dy * s) * np.sign(dy * c - dx * s)
+
+
+def paw_chirality(xs: np.ndarray, ys: np.ndarray, orientation: float, weight: np.ndarray) -> float:
+    """Σ weight · sign(u) · sign(v) / n over a blob's n pixels (:func:`quadrant_signs`).
+
+    In :meth:`Segmenter.find` the weight is +1 for a faint pixel (difference from the
+    floor in [SHADOW_SHARE, FAINT_SHARE) x the blob's p75: a lifted paw seen through the
+    floor, the soft rim), −1 for a near-floor pixel (below SHADOW_SHARE x p75: a paw
+    pressed on the glass) and 0 for the rest of the body. A mouse that holds one hind paw
+    up while the other stands moves the value away from 0 (one paw is about 3 % of the
+    body's pixels); a left-right symmetric posture leaves it at 0. Invariant to the 180°
+    axis ambiguity, negated in a mirror image; 0 for an empty blob.
+    """
+    if len(xs) == 0:
+        return 0.0
+    signs = quadrant_signs(xs, ys, orientation)
+    return float(np.dot(signs, np.asarray(weight, dtype=np.float64))) / len(signs)
 
 
 def _quantile_u8(values: np.ndarray, q: float) -> float:

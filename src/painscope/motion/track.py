@@ -21,7 +21,7 @@ from painscope.motion.segment import Segmenter
 TRACK_COLUMNS = (
     "frame", "time_s", "x", "y", "area", "major", "minor", "orientation",
     "motion_energy", "speed", "turn", "energy_share", "immobile", "found", "threshold",
-    "faint_share",
+    "faint_share", "paw_chiral",
 )  # fmt: skip
 TRACK_UNITS = {
     "frame": "0-based decode index",
@@ -40,6 +40,7 @@ TRACK_UNITS = {
     "found": "1 = mouse found; 0 = values interpolated",
     "threshold": "grey levels used for |frame - median|",
     "faint_share": "share of the mouse's pixels that differ faintly from the floor",
+    "paw_chiral": "signed left-right asymmetry of faint and near-floor pixels (see segment)",
 }
 
 
@@ -123,7 +124,7 @@ class MotionTracker:
         nan = float("nan")
         if blob is None:
             self._rows.append([index, time_s, nan, nan, nan, nan, nan, nan, nan, 0.0,
-                               thr, nan])  # fmt: skip
+                               thr, nan, nan])  # fmt: skip
             self._prev_mask = None
             return
         import cv2
@@ -139,7 +140,7 @@ class MotionTracker:
         self._prev_mask, self._prev_frame = blob.mask, frame_now
         self._rows.append([index, time_s, blob.x, blob.y, blob.area, blob.major,
                            blob.minor, blob.orientation, energy, 1.0, thr,
-                           blob.faint_share])  # fmt: skip
+                           blob.faint_share, blob.paw_chiral])  # fmt: skip
 
     @property
     def n_frames(self) -> int:
@@ -148,10 +149,11 @@ class MotionTracker:
     def track(self) -> np.ndarray:
         """(n_frames, len(TRACK_COLUMNS)) float64 per-frame track, gaps interpolated."""
         self._second_pass()
-        raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 12)
+        raw = np.asarray(self._rows, dtype=np.float64).reshape(-1, 13)
         found = raw[:, 9] > 0
         geo = interpolate_missing(raw[:, 2:8], found)  # x, y, area, major, minor, orientation
         faint = interpolate_missing(np.nan_to_num(raw[:, 11:12]), found)[:, 0]
+        paw = interpolate_missing(np.nan_to_num(raw[:, 12:13]), found)[:, 0]
         energy = raw[:, 8].copy()
         energy[0:1] = np.nan
         good_e = np.isfinite(energy)
@@ -163,7 +165,7 @@ class MotionTracker:
         return np.column_stack(
             [raw[:, 0], raw[:, 1], geo, energy, kin["speed"], kin["turn"],
              kin["energy_share"], kin["immobile"], found.astype(np.float64), raw[:, 10],
-             faint]
+             faint, paw]
         )  # fmt: skip
 
     def finish(self, records: Sequence[ClipRecord]) -> dict[str, np.ndarray]:
@@ -172,7 +174,7 @@ class MotionTracker:
         col = {c: i for i, c in enumerate(TRACK_COLUMNS)}
         found = track[:, col["found"]] > 0
         kin = {k: track[:, col[k]]
-               for k in ("speed", "turn", "energy_share", "immobile", "faint_share")}  # fmt: skip
+               for k in ("speed", "turn", "energy_share", "immobile", "faint_share", "paw_chiral")}  # fmt: skip
         descriptors = clip_descriptors(
             [(r.start_frame, r.end_frame) for r in records],
             track[:, [col["x"], col["y"]]],
