@@ -75,50 +75,34 @@ def test_cli_ray_prints_the_same_summary_and_exit_status(local_ray, tmp_path):
     assert "done: 1" in result.output and "failed: 1" in result.output
 
 
-class _FakeRay:
-    """Stands in for the ``ray`` module: cluster resources as given, actors recorded."""
-
-    def __init__(self, resources: dict[str, float]) -> None:
-        self.resources, self.started = resources, []
-
-    def cluster_resources(self) -> dict[str, float]:
-        return self.resources
-
-    def remote(self, cls):
-        fake = self
-
-        class Handle:
-            @staticmethod
-            def options(**options):
-                class Starter:
-                    @staticmethod
-                    def remote(config):
-                        fake.started.append((options, config.device))
-                        return len(fake.started)
-
-                return Starter
-
-        return Handle
-
-
 def test_one_gpu_actor_per_gpu_and_none_on_a_cpu_cluster(tiny_config):
+    from unittest import mock
+
     from painscope.distributed.ray_extract import _start_actors
 
-    gpus = _FakeRay({"CPU": 32, "GPU": 2})
-    assert _start_actors(gpus, tiny_config) == [1, 2]
-    assert gpus.started == [({"num_gpus": 1, "num_cpus": 0}, "cuda")] * 2
+    def fake_ray(resources: dict[str, float]) -> mock.Mock:  # stands in for the ray module
+        fake = mock.Mock()
+        fake.cluster_resources.return_value = resources
+        return fake
+
+    gpus = fake_ray({"CPU": 32, "GPU": 2})
+    assert len(_start_actors(gpus, tiny_config)) == 2
+    options = gpus.remote.return_value.options
+    assert options.call_args_list == [mock.call(num_gpus=1, num_cpus=0)] * 2
+    assert [c.args[0].device for c in options.return_value.remote.call_args_list] == ["cuda"] * 2
     # no GPUs, or device: cpu -> the video tasks run the backbone themselves
-    assert _start_actors(_FakeRay({"CPU": 32}), tiny_config) == []
+    assert _start_actors(fake_ray({"CPU": 32}), tiny_config) == []
     cpu_only = dataclasses.replace(tiny_config, device="cpu")
-    assert _start_actors(_FakeRay({"CPU": 32, "GPU": 2}), cpu_only) == []
+    assert _start_actors(fake_ray({"CPU": 32, "GPU": 2}), cpu_only) == []
 
 
 def test_a_cpu_task_builds_its_backbone_once_per_process(fixed_weights):
     from painscope.distributed import ray_extract
 
-    ray_extract._LOCAL.clear()
+    ray_extract._local_backbone.cache_clear()
     first = ray_extract._local_backbone(fixed_weights)
     assert ray_extract._local_backbone(fixed_weights) is first
     other = dataclasses.replace(fixed_weights, batch_size=3)
-    assert ray_extract._local_backbone(other) is not first and len(ray_extract._LOCAL) == 1
-    ray_extract._LOCAL.clear()
+    assert ray_extract._local_backbone(other) is not first
+    assert ray_extract._local_backbone.cache_info().currsize == 1  # one model per process
+    ray_extract._local_backbone.cache_clear()

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -71,20 +72,13 @@ class ActorBackbone(ProxyBackbone):
         return ray.get(self.actor.run_batch.remote(clips, background))  # type: ignore[no-any-return]
 
 
-#: this Ray worker process's own backbone (CPU clusters), keyed by its settings
-_LOCAL: dict[str, Any] = {}
-
-
+@functools.lru_cache(maxsize=1)  # one model per process, kept while the settings stay
 def _local_backbone(config: ExtractConfig) -> Any:
     """The backbone of a CPU-only cluster's task, built in the worker process (never on the
     driver) on first use and kept for the next video this process gets."""
     from painscope.features.extractor import Extractor
 
-    key = json.dumps(to_dict(config), default=str)
-    if key not in _LOCAL:
-        _LOCAL.clear()  # one model per process
-        _LOCAL[key] = Extractor(config)
-    return _LOCAL[key]
+    return Extractor(config)
 
 
 def video_task(
