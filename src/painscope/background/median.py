@@ -29,6 +29,8 @@ from typing import Literal
 
 import numpy as np
 
+from painscope.io import pages
+
 Difference = Literal["absolute", "positive", "negative"]
 
 
@@ -112,13 +114,13 @@ class MedianAccumulator:
 
             self._kernels = kernels
             kernels.warm_up(dtype)
-        self.counts_ = np.zeros((self.n_pixels, 256), dtype=dtype)  # (P, 256)
+        self.counts_ = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
         self.n_frames_ = 0  # frames in counts_ once every chunk is added (see _flush)
         n_buffers = 2 if overlap and backend == "numba" else 1
         layout: tuple[int, ...] = (chunk_frames, self.n_pixels)  # numpy: (N, P)
         if backend == "numba":  # (strips, N, pixels per strip)
             layout = self._kernels.strips_shape(self.n_pixels, chunk_frames)
-        self._buffers = [np.empty(layout, dtype=np.uint8) for _ in range(n_buffers)]
+        self._buffers = [pages.zeros(layout, np.uint8) for _ in range(n_buffers)]
         self._chunk_frames = chunk_frames
         self._chunk = self._buffers[0]
         self._count_threads = max(1, int(count_threads))
