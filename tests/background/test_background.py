@@ -241,7 +241,11 @@ def test_bench_median_rows(tmp_path):
     frames, _ = blob_frames(70, 24, 40)
     path = write_video(tmp_path / "blob.mkv", frames)
     rows = bench_median(path, repeats=1, old_frames=30)
+    fresh, rows = rows[len(VARIANTS) :], rows[: len(VARIANTS)]
     assert [r["name"] for r in rows] == list(VARIANTS)
+    assert [r["name"] for r in fresh] == ["fresh pages", "fresh numpy"]
+    assert all(r["frames"] == 70 and r["vs_decode"] > 0 for r in fresh)
+    assert "| numba (default), fresh process (40x24, 70 frames) |" in markdown(fresh)
     by_name = {r["name"]: r for r in rows}
     assert by_name["decode"]["vs_decode"] == 1.0 and by_name["decode"]["frames"] == 70
     assert by_name["numpy (old)"]["frames"] == 30
@@ -309,7 +313,7 @@ def test_bench_median_cli(tmp_path):
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text())["results"]
-    assert {r["bench"] for r in rows} == {"median"} and len(rows) == 6
+    assert {r["bench"] for r in rows} == {"median"} and len(rows) == 6 + 2  # + 2 in fresh processes
     assert "| numba (default) (32x16, 40 frames) |" in result.output
 
 

@@ -12,6 +12,12 @@ run and reports frames/s and the ratio to the pure decode pass:
   chunk, the algorithm before the compiled loop (run on the first ``old_frames`` frames only:
   it is ~10× slower).
 
+Two more rows run the default pass in fresh processes (median of ``repeats``), where no
+memory freed by an earlier pass can be reused, as at the start of every video's extraction:
+once as it is, once with the counters and chunk buffers as plain numpy arrays (numpy asks for
+transparent huge pages, which the kernel may compact memory for on the spot; see
+:mod:`painscope.io.pages`).
+
 Every pass ends with the final chunk added; the median read-out is timed separately (a fixed
 cost per video). Rounds are interleaved and the fastest of ``repeats`` kept, so a machine
 shared with other jobs biases every variant alike. Before timing, the medians of the numba and
@@ -20,6 +26,9 @@ numpy paths are checked to be equal, bit for bit.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -69,6 +78,50 @@ def background_pass(
     if acc is not None:
         acc._flush()
     return n, time.perf_counter() - start, time.process_time() - cpu, acc
+
+
+_FRESH = """
+import json, sys
+from pathlib import Path
+import numpy as np
+from painscope.background import kernels, median
+from painscope.bench.median import background_pass
+kernels.warm_up(np.uint16)  # numba's cache load is not timed
+if sys.argv[2] == "numpy":  # the allocation before io/pages.py
+    median.pages = type("NumpyPages", (), {"zeros": staticmethod(np.zeros)})
+n, wall, cpu, _ = background_pass(Path(sys.argv[1]), {})
+print(json.dumps([wall, cpu]))
+"""
+
+#: allocator of the accumulator's counters and chunk buffers → label
+ALLOCATORS = {
+    "pages": "numba (default), fresh process",
+    "numpy": "numba, fresh process, numpy arrays (huge-page request: before)",
+}
+
+
+def fresh_process_passes(video: Path, *, repeats: int = 2) -> dict[str, tuple[float, float]]:
+    """Median (wall s, CPU s) of the default background pass in fresh processes, per allocator.
+
+    A fresh process cannot reuse memory freed by an earlier pass, so the first touch of the
+    counters costs what it costs at the start of every video's extraction. Rounds are
+    interleaved; the median of ``repeats`` is kept (the compaction stall comes and goes).
+    """
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in ALLOCATORS}
+    for _ in range(max(1, repeats)):
+        for name in ALLOCATORS:
+            out = subprocess.run(
+                [sys.executable, "-c", _FRESH, str(video), name],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+            times[name].append((float(wall), float(cpu)))
+    return {
+        name: (float(np.median([t[0] for t in got])), float(np.median([t[1] for t in got])))
+        for name, got in times.items()
+    }
 
 
 def bench_median(
@@ -130,6 +183,15 @@ def bench_median(
             row["readout_s"] = readout[name]
             row["memory_mib"] = memory[name]
         rows.append(row)
+    decode_wall, decode_cpu = frames["decode"] / wall["decode"], frames["decode"] / cpu["decode"]
+    for name, (seconds, cpu_s) in fresh_process_passes(video, repeats=repeats).items():
+        rows.append(
+            {"bench": "median", "name": f"fresh {name}", "unit": "frames/s",
+             "variant": f"{ALLOCATORS[name]} ({info.width}x{info.height}, {frames['decode']} frames)",
+             "value": frames["decode"] / seconds, "vs_decode": seconds / decode_wall,
+             "cpu_frames_per_s": frames["decode"] / cpu_s, "cpu_vs_decode": cpu_s / decode_cpu,
+             "frames": frames["decode"]}
+        )  # fmt: skip
     return rows
 
 
