@@ -81,13 +81,14 @@ def add_chunk(
 
 @njit(nogil=True, cache=True)
 def read_median(
-    counts: np.ndarray, k_lo: int, k_hi: int, out: np.ndarray
+    counts: np.ndarray, k_lo: int, k_hi: int, out: np.ndarray, p0: int = 0, p1: int = -1
 ) -> None:  # pragma: no cover
     """Mean of the bins holding ranks ``k_lo`` and ``k_hi`` (1-based) of every pixel.
 
-    ``counts`` (P, 256) with at least ``k_hi`` counts per row; ``out`` (P,) float32.
+    ``counts`` (P, 256) with at least ``k_hi`` counts per row; ``out`` (P,) float32. Only
+    pixels ``p0 .. p1 - 1`` (``p1`` = -1: to the last), so threads can share the read-out.
     """
-    for p in range(counts.shape[0]):
+    for p in range(p0, counts.shape[0] if p1 < 0 else p1):
         below = 0  # counts in the bins before ``b``
         b = 0
         while below + counts[p, b] < k_lo:
@@ -108,4 +109,4 @@ def warm_up(dtype: type[np.unsignedinteger]) -> None:
     """
     counts = np.zeros((1, 256), dtype=dtype)
     add_chunk(np.zeros(strips_shape(1, 1), dtype=np.uint8), 1, 1, counts, 0, -1)  # a frame of 0
-    read_median(counts, 1, 1, np.empty(1, dtype=np.float32))
+    read_median(counts, 1, 1, np.empty(1, dtype=np.float32), 0, -1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -114,13 +115,11 @@ class MedianAccumulator:
 
             self._kernels = kernels
             kernels.warm_up(dtype)
-        self.counts_ = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
         self.n_frames_ = 0  # frames in counts_ once every chunk is added (see _flush)
-        n_buffers = 2 if overlap and backend == "numba" else 1
         layout: tuple[int, ...] = (chunk_frames, self.n_pixels)  # numpy: (N, P)
         if backend == "numba":  # (strips, N, pixels per strip)
             layout = self._kernels.strips_shape(self.n_pixels, chunk_frames)
-        self._buffers = [pages.zeros(layout, np.uint8) for _ in range(n_buffers)]
+        self._buffers = [pages.zeros(layout, np.uint8)]  # the first chunk fills this one
         self._chunk_frames = chunk_frames
         self._chunk = self._buffers[0]
         self._count_threads = max(1, int(count_threads))
@@ -128,8 +127,40 @@ class MedianAccumulator:
         self._worker: threading.Thread | None = None
         self._worker_error: BaseException | None = None
         # numpy: pixels per tile, so a tile's counters (tile × 256 × itemsize) stay in L2
-        self._tile = max(256, (1 << 20) // (256 * self.counts_.itemsize))
+        self._tile = max(256, (1 << 20) // (256 * np.dtype(dtype).itemsize))
         self._offsets = np.arange(self._tile, dtype=np.int32) * 256
+        # the counters (640 MiB at 1280 × 1024) and, with overlap, the second chunk buffer are
+        # mapped in a thread while the first chunk's frames are decoded (mapping releases the
+        # GIL); the first use of either waits for it (:meth:`_mapped`)
+        second = layout if overlap and backend == "numba" else None
+        self._mapper: threading.Thread | None = None
+        if second is None:
+            self._map(dtype, None)
+        else:
+            self._mapper = threading.Thread(target=self._map, args=(dtype, second), daemon=True)
+            self._mapper.start()
+
+    def _map(self, dtype: type[np.unsignedinteger], second: tuple[int, ...] | None) -> None:
+        self._counts = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
+        if second is not None:
+            self._buffers.append(pages.zeros(second, np.uint8))
+
+    def _mapped(self) -> None:
+        """Block until :meth:`_map` (if run in a thread) has finished."""
+        if self._mapper is not None:
+            self._mapper.join()
+            self._mapper = None
+
+    @property
+    def counts_(self) -> np.ndarray:
+        """(P, 256) per-pixel histogram (uint16, or uint32 once a count could overflow)."""
+        self._mapped()
+        return self._counts
+
+    @counts_.setter
+    def counts_(self, value: np.ndarray) -> None:
+        self._mapped()
+        self._counts = value
 
     def update(self, frame: np.ndarray) -> None:
         """Add one (height, width) uint8 frame."""
@@ -154,7 +185,7 @@ class MedianAccumulator:
         if self.backend == "numpy":
             self._add_numpy(chunk[:n])
             return
-        if len(self._buffers) == 1:
+        if len(self._buffers) == 1:  # (counts_ above waited for the mapping)
             self._kernels.add_chunk(chunk, n, self.n_pixels, self.counts_, 0, -1)
             return
         self._chunk = self._buffers[1] if chunk is self._buffers[0] else self._buffers[0]
@@ -164,24 +195,39 @@ class MedianAccumulator:
         self._worker.start()
 
     def _add_numba(self, chunk: np.ndarray, n: int, counts: np.ndarray) -> None:
-        k, n_strips = self._count_threads, chunk.shape[0]
-        bounds = [n_strips * i // k for i in range(k + 1)]
+        try:
+            self._in_threads(self._kernels.add_chunk, chunk.shape[0], chunk, n, self.n_pixels,
+                             counts)  # fmt: skip
+        except BaseException as err:  # re-raised by _wait in the caller's thread
+            self._worker_error = err
 
-        def add(lo: int, hi: int) -> None:
+    def _in_threads(self, loop: Callable[..., None], n_items: int, *args: object) -> None:
+        """``loop(*args, lo, hi)`` over ``count_threads`` disjoint ranges of ``n_items``.
+
+        The compiled loops release the GIL, so the ranges run in parallel; the first range
+        runs in the calling thread. An error in any range is raised here.
+        """
+        k = min(self._count_threads, max(1, n_items))
+        bounds = [n_items * i // k for i in range(k + 1)]
+        errors: list[BaseException] = []
+
+        def run(lo: int, hi: int) -> None:
             try:
-                self._kernels.add_chunk(chunk, n, self.n_pixels, counts, lo, hi)
-            except BaseException as err:  # re-raised by _wait in the caller's thread
-                self._worker_error = err
+                loop(*args, lo, hi)
+            except BaseException as err:
+                errors.append(err)
 
         helpers = [
-            threading.Thread(target=add, args=(lo, hi), daemon=True)
+            threading.Thread(target=run, args=(lo, hi), daemon=True)
             for lo, hi in itertools.pairwise(bounds[1:])
         ]
         for helper in helpers:
             helper.start()
-        add(0, bounds[1])
+        run(0, bounds[1])
         for helper in helpers:
             helper.join()
+        if errors:
+            raise errors[0]
 
     def _wait(self) -> None:
         """Block until the chunk being added in the worker thread is in ``counts_``."""
@@ -213,7 +259,9 @@ class MedianAccumulator:
         k_lo, k_hi = middle_ranks(self.n_frames_)
         out = np.empty(self.n_pixels, dtype=np.float32)
         if self.backend == "numba":
-            self._kernels.read_median(self.counts_, k_lo, k_hi, out)
+            self._in_threads(
+                self._kernels.read_median, self.n_pixels, self.counts_, k_lo, k_hi, out
+            )
             return out.reshape(self.shape)
         step = 1 << 14
         for start in range(0, self.n_pixels, step):
