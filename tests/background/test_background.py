@@ -339,3 +339,24 @@ def test_background_frames_counts_only_the_sampled_frames(tmp_path):
     assert sampled.n_frames == len(gray)  # every frame decoded (truncation check)
     exact = video_background(video, info, "h", **kwargs)  # not the sampled cache
     np.testing.assert_array_equal(exact.median, np.median(gray, axis=0).astype(np.float32))
+
+
+def test_counters_mapped_in_a_thread_raise_their_error_in_the_caller(monkeypatch):
+    """The counters are mapped beside the first chunk's decode; no memory for them is an
+    error of the accumulator's caller, not a dead thread."""
+    from painscope.io import pages
+
+    real = pages.zeros
+
+    def no_memory(shape, dtype):  # the (P, 256) counters fail, the chunk buffer does not
+        if shape[-1] == 256:
+            raise MemoryError("no room for the counters")
+        return real(shape, dtype)
+
+    monkeypatch.setattr(pages, "zeros", no_memory)
+    acc = MedianAccumulator((8, 8), chunk_frames=2, backend="numba", overlap=True)
+    acc.update(np.zeros((8, 8), np.uint8))
+    with pytest.raises(MemoryError, match="counters"):
+        acc.update(np.zeros((8, 8), np.uint8))  # the first full chunk needs the counters
+    with pytest.raises(MemoryError):
+        acc.median()

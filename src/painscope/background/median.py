@@ -137,19 +137,32 @@ class MedianAccumulator:
         if second is None:
             self._map(dtype, None)
         else:
-            self._mapper = threading.Thread(target=self._map, args=(dtype, second), daemon=True)
+            self._mapper = threading.Thread(target=self._map, args=(dtype, second, True),
+                                            daemon=True)  # fmt: skip
             self._mapper.start()
 
-    def _map(self, dtype: type[np.unsignedinteger], second: tuple[int, ...] | None) -> None:
-        self._counts = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
-        if second is not None:
-            self._buffers.append(pages.zeros(second, np.uint8))
+    def _map(
+        self, dtype: type[np.unsignedinteger], second: tuple[int, ...] | None, keep: bool = False
+    ) -> None:
+        """Map the counters (and ``second``, the other chunk buffer); ``keep``: an error
+        (no memory) is kept for :meth:`_mapped` to raise in the caller's thread."""
+        try:
+            self._counts = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
+            if second is not None:
+                self._buffers.append(pages.zeros(second, np.uint8))
+        except BaseException as err:
+            if not keep:
+                raise
+            self._map_error: BaseException | None = err
 
     def _mapped(self) -> None:
-        """Block until :meth:`_map` (if run in a thread) has finished."""
+        """Block until :meth:`_map` (if run in a thread) has finished; raise its error."""
         if self._mapper is not None:
             self._mapper.join()
             self._mapper = None
+        err = getattr(self, "_map_error", None)
+        if err is not None:
+            raise err
 
     @property
     def counts_(self) -> np.ndarray:
