@@ -64,3 +64,38 @@ def test_preprocess_is_a_hashed_setting(tiny_config):
     """Token stores of the two paths never mix: the setting keys the store folder."""
     torch_store = config_hash(dataclasses.replace(tiny_config, preprocess="torch"))
     assert torch_store != config_hash(tiny_config)
+
+
+def _reference_sums(frames, background, difference, scaled):
+    """The fused kernel's arithmetic in numpy, one float32 operation at a time, in its
+    order: per output, the first tap's product, then each further tap's added in turn."""
+    (sh, sw), (height, width) = scaled, frames[0].shape
+    hs, hn, hw = resize_taps(width, sw)
+    vs, vn, vw = resize_taps(height, sh)
+    out = []
+    for frame in frames:
+        d = frame.astype(np.float32) - background
+        d = {"absolute": np.abs(d), "positive": np.maximum(d, np.float32(0)),
+             "negative": np.maximum(-d, np.float32(0))}[difference] / np.float32(255)  # fmt: skip
+        tmp = d[:, hs] * hw[:, 0]  # (H, sw)
+        for j in range(1, hw.shape[1]):
+            use = j < hn  # (sw,) outputs with a j-th tap
+            tmp[:, use] += d[:, hs[use] + j] * hw[use, j]
+        col = tmp[vs] * vw[:, :1]  # (sh, sw)
+        for j in range(1, vw.shape[1]):
+            use = j < vn
+            col[use] += tmp[vs[use] + j] * vw[use, j : j + 1]
+        out.append(np.clip(col, 0, 1))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("difference", ["absolute", "positive", "negative"])
+@pytest.mark.parametrize(("shape", "scaled"), [((1024, 1280), (179, 224)), ((37, 53), (29, 41))])
+def test_fused_kernel_rounds_like_sequential_float32_sums(rng, difference, shape, scaled):
+    """Bit for bit: filtering several rows at once must not change any sum's order (token
+    stores made before and after stay identical). 37 rows: the last ones one at a time."""
+    frames = list(rng.integers(0, 256, (2, *shape), dtype=np.uint8))
+    background = rng.uniform(0, 255, shape).astype(np.float32)
+    got = fused_clip(frames, background, difference, scaled, scaled)[0]
+    want = _reference_sums(frames, background, difference, scaled)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))

@@ -54,6 +54,22 @@ def test_reduced_grid_maps_back_to_original_pixels():
     assert coarse.area == pytest.approx(exact.area, rel=0.15)
 
 
+@pytest.mark.parametrize(("shape", "step"), [((1024, 1280), 7), ((101, 203), 3), ((64, 64), 4)])
+def test_reduction_reads_the_crop_in_place(shape, step):
+    """The area reduction of a cropped view equals that of a contiguous copy, bit for bit."""
+    import cv2
+
+    rng = np.random.default_rng(step)
+    seg = Segmenter(np.zeros(shape, np.float32), step=step)
+    h, w = shape[0] // step, shape[1] // step
+    for image in (rng.integers(0, 256, shape, dtype=np.uint8), rng.random(shape, np.float32)):
+        copy = np.ascontiguousarray(image[: h * step, : w * step])
+        expected = cv2.resize(copy, (w, h), interpolation=cv2.INTER_AREA)
+        got = seg._reduce(image)
+        assert got.shape == (h, w) and got.dtype == image.dtype
+        assert np.array_equal(got, expected)
+
+
 def test_tail_and_soft_shadow_do_not_pull_the_centroid():
     background = np.full((120, 200), 180.0, dtype=np.float32)
     frame = ellipse_frame(100.0, 60.0, 20, 10, 0.0, tail=True).astype(np.float64)

@@ -56,33 +56,66 @@ def resize_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return start, count, weight
 
 
+ROWS = 4  # input rows filtered together (4 independent sums per tap: measured 1.65x faster)
+
+
 @_nb.njit(cache=True, nogil=True)
-def _frame_kernel(frame, background, mode, hs, hn, hw, vs, vn, vw, tmp, row, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """One frame (H, W, C) uint8 → out (C, h, w) float32 in [0, 1] (a strided view)."""
-    height, width, channels = frame.shape
-    out_w, out_h = hs.shape[0], vs.shape[0]
+def _difference_row(frame, background, mode, y, c, row):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Row ``y`` of channel ``c``: ``|frame − median| / 255`` (or the ``mode``'s variant)."""
     scale = np.float32(255.0)
-    for c in range(channels):
-        for y in range(height):
-            for x in range(width):
-                v = np.float32(frame[y, x, c])
-                if mode == 3:
-                    row[x] = v / scale
-                else:
-                    d = v - background[y, x]
-                    if mode == 0:
-                        d = abs(d)
-                    elif mode == 1:
-                        d = max(d, np.float32(0.0))
-                    else:
-                        d = max(-d, np.float32(0.0))
-                    row[x] = d / scale
-            for i in range(out_w):
-                s = hs[i]
-                acc = row[s] * hw[i, 0]
-                for j in range(1, hn[i]):
-                    acc += row[s + j] * hw[i, j]
-                tmp[y, i] = acc
+    for x in range(frame.shape[1]):
+        v = np.float32(frame[y, x, c])
+        if mode == 3:
+            row[x] = v / scale
+        else:
+            d = v - background[y, x]
+            if mode == 0:
+                d = abs(d)
+            elif mode == 1:
+                d = max(d, np.float32(0.0))
+            else:
+                d = max(-d, np.float32(0.0))
+            row[x] = d / scale
+
+
+@_nb.njit(cache=True, nogil=True)
+def _frame_kernel(frame, background, mode, hs, hn, hw, vs, vn, vw, tmp, rows, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """One frame (H, W, C) uint8 → out (C, h, w) float32 in [0, 1] (a strided view).
+
+    ``rows`` (ROWS, W) float32 scratch; ``tmp`` (H, w) float32, the horizontal pass. The
+    horizontal taps run over :data:`ROWS` rows at once: one output's sum per row, each in
+    the same order as for a single row (so the same float32 result), but four independent
+    chains of additions keep the core busy where one chain waited on each addition.
+    """
+    height = frame.shape[0]
+    out_w, out_h = hs.shape[0], vs.shape[0]
+    for c in range(frame.shape[2]):
+        y0 = 0
+        while y0 < height:
+            n = min(ROWS, height - y0)
+            for r in range(n):
+                _difference_row(frame, background, mode, y0 + r, c, rows[r])
+            if n == ROWS:
+                for i in range(out_w):
+                    s, w = hs[i], hw[i, 0]
+                    a0, a1 = rows[0, s] * w, rows[1, s] * w
+                    a2, a3 = rows[2, s] * w, rows[3, s] * w
+                    for j in range(1, hn[i]):
+                        w = hw[i, j]
+                        a0 += rows[0, s + j] * w
+                        a1 += rows[1, s + j] * w
+                        a2 += rows[2, s + j] * w
+                        a3 += rows[3, s + j] * w
+                    tmp[y0, i], tmp[y0 + 1, i], tmp[y0 + 2, i], tmp[y0 + 3, i] = a0, a1, a2, a3
+            else:  # the last rows of the frame, one at a time
+                for r in range(n):
+                    for i in range(out_w):
+                        s = hs[i]
+                        acc = rows[r, s] * hw[i, 0]
+                        for j in range(1, hn[i]):
+                            acc += rows[r, s + j] * hw[i, j]
+                        tmp[y0 + r, i] = acc
+            y0 += n
         for o in range(out_h):
             s = vs[o]
             w0 = vw[o, 0]
@@ -124,9 +157,9 @@ def fused_clip(
     bg = np.zeros((1, 1), np.float32) if background is None else background
     bg = np.ascontiguousarray(bg, dtype=np.float32)
     tmp = np.empty((height, sw), np.float32)
-    row = np.empty(width, np.float32)
+    rows = np.empty((ROWS, width), np.float32)
     for t, frame in enumerate(frames):
         image = np.ascontiguousarray(frame).reshape(height, width, channels)
-        _frame_kernel(image, bg, mode, hs, hn, hw, vs, vn, vw, tmp, row,
+        _frame_kernel(image, bg, mode, hs, hn, hw, vs, vn, vw, tmp, rows,
                       out[:, t, top : top + sh, left : left + sw])  # fmt: skip
     return out

@@ -115,8 +115,9 @@ class Segmenter:
         if s == 1:
             return image
         h, w = image.shape[0] // s, image.shape[1] // s
-        cropped = np.ascontiguousarray(image[: h * s, : w * s])
-        return cv2.resize(cropped, (w, h), interpolation=cv2.INTER_AREA)
+        # a view: OpenCV reads rows with their own stride (a contiguous copy of the crop
+        # cost 0.3 ms per 1280 × 1024 frame, as much as the resize; same result)
+        return cv2.resize(image[: h * s, : w * s], (w, h), interpolation=cv2.INTER_AREA)
 
     def threshold(self, diff: np.ndarray) -> float:
         """Noise-adaptive threshold of a difference image (see module docstring)."""
