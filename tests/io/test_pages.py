@@ -28,3 +28,14 @@ def test_large_arrays_are_zeroed_writable_maps(dtype: type) -> None:
 def test_small_arrays_are_plain_numpy() -> None:
     out = pages.zeros((16, 256), np.uint16)
     assert out.base is None and out.flags.owndata and not out.any()
+
+
+def test_no_memory_is_a_memory_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(pages.mmap, "mmap", refuse)
+    with pytest.raises(MemoryError, match=r"cannot map 8 MiB .*Cannot allocate memory"):
+        pages.zeros((2**22,), np.uint16)

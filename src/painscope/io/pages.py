@@ -39,11 +39,16 @@ def zeros(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
     """``np.zeros(shape, dtype)`` in an anonymous memory map (no huge-page request).
 
     The map is released when the array (and every view of it) is garbage collected.
-    Small arrays are plain ``np.zeros``.
+    Small arrays are plain ``np.zeros``. No memory for the map raises ``MemoryError``, as
+    numpy does.
     """
     dt = np.dtype(dtype)
     nbytes = math.prod(shape) * dt.itemsize
     if nbytes < MIN_MAPPED_BYTES:
         return np.zeros(shape, dtype=dt)
-    block = mmap.mmap(-1, nbytes, **_MAP_FLAGS)  # anonymous, private, zero-filled by the kernel
+    try:
+        block = mmap.mmap(-1, nbytes, **_MAP_FLAGS)  # anonymous, private, zero-filled
+    except OSError as err:  # ENOMEM and the like: the same error as numpy's for no memory
+        raise MemoryError(f"cannot map {nbytes / 2**20:.0f} MiB for an array {shape} "
+                          f"{dt}: {err.strerror or err}") from err  # fmt: skip
     return np.frombuffer(block, dtype=dt, count=math.prod(shape)).reshape(shape)
