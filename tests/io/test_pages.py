@@ -39,3 +39,14 @@ def test_no_memory_is_a_memory_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pages.mmap, "mmap", refuse)
     with pytest.raises(MemoryError, match=r"cannot map 8 MiB .*Cannot allocate memory"):
         pages.zeros((2**22,), np.uint16)
+
+
+def test_release_free_memory_is_safe_to_call() -> None:
+    import platform
+
+    freed = [np.ones(2**18) for _ in range(8)]  # 16 MiB of heap blocks, then freed
+    del freed
+    got = pages.release_free_memory()
+    assert isinstance(got, bool)
+    if platform.libc_ver()[0] == "glibc":  # the real malloc_trim is found and called
+        assert callable(pages._malloc_trim())

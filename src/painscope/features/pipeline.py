@@ -29,6 +29,7 @@ from painscope.features.jobs import FrameObserver, VideoJob, VideoResult, VideoS
 from painscope.features.store import VideoFeatures, feature_path, read_meta, write_features
 from painscope.io.lock import video_lock
 from painscope.io.memory import check_extract_memory
+from painscope.io.pages import release_free_memory
 from painscope.io.prefetch import prefetch
 from painscope.io.video import Frame, file_hash, iter_frames, probe
 from painscope.motion import DESCRIPTOR_COLUMNS, MOTION_VERSION, MotionTracker
@@ -305,6 +306,7 @@ def extract_one(
                     job.video_id, job.video, VideoStatus.FAILED, failure_reason(err)
                 )
     result.seconds = round(time.perf_counter() - started, 2)
+    release_free_memory()  # the clip pass's freed frames, so the next video starts lean
     return result
 
 

@@ -1,4 +1,4 @@
-"""Large host arrays that do not wait for the kernel to assemble huge pages.
+"""Host memory of long runs: large arrays without a huge-page stall; freed memory returned.
 
 numpy asks Linux for transparent huge pages (``madvise(MADV_HUGEPAGE)``) on every array
 of 4 MiB or more. Where the kernel honours that request by compacting memory on the
@@ -15,10 +15,19 @@ does not advise, so the kernel's default page policy applies. The exact median's
 and chunk buffers use it. Turning numpy's request off for the whole process
 (``NUMPY_MADVISE_HUGEPAGE=0``) was measured too and gained nothing more (a whole one-video
 extraction 6.6 s either way, against 7.9 s before).
+
+:func:`release_free_memory` hands the C heap's free pages back to the operating system
+(glibc's ``malloc_trim``). The clip pass allocates and frees thousands of frame-sized blocks
+in several threads, each with its own glibc arena, and glibc keeps most of them: measured
+(session 11) a serial extraction's peak RSS grew 1.85 → 2.34 → 2.43 → 2.54 GB for 1, 2, 4
+and 8 videos of 1280 × 1024. After each video, ``malloc_trim`` gave back 0.3–0.4 GB.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import math
 import mmap
 
@@ -52,3 +61,23 @@ def zeros(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
         raise MemoryError(f"cannot map {nbytes / 2**20:.0f} MiB for an array {shape} "
                           f"{dt}: {err.strerror or err}") from err  # fmt: skip
     return np.frombuffer(block, dtype=dt, count=math.prod(shape)).reshape(shape)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> object | None:
+    """glibc's ``malloc_trim`` (None on other C libraries and systems)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def release_free_memory() -> bool:
+    """Return the C heap's free memory to the operating system; True if glibc did.
+
+    Called after every video, so a worker's resident memory goes back to what one video
+    needs (a few ms). A no-op returning False where the C library has no ``malloc_trim``.
+    """
+    trim = _malloc_trim()
+    return bool(trim(0)) if callable(trim) else False
