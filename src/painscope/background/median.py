@@ -134,6 +134,7 @@ class MedianAccumulator:
         # GIL); the first use of either waits for it (:meth:`_mapped`)
         second = layout if overlap and backend == "numba" else None
         self._mapper: threading.Thread | None = None
+        self._map_error: BaseException | None = None
         if second is None:
             self._map(dtype, None)
         else:
@@ -153,16 +154,15 @@ class MedianAccumulator:
         except BaseException as err:
             if not keep:
                 raise
-            self._map_error: BaseException | None = err
+            self._map_error = err
 
     def _mapped(self) -> None:
         """Block until :meth:`_map` (if run in a thread) has finished; raise its error."""
         if self._mapper is not None:
             self._mapper.join()
             self._mapper = None
-        err = getattr(self, "_map_error", None)
-        if err is not None:
-            raise err
+        if self._map_error is not None:
+            raise self._map_error
 
     @property
     def counts_(self) -> np.ndarray:
