@@ -70,29 +70,6 @@ def test_reduction_reads_the_crop_in_place(shape, step):
         assert np.array_equal(got, expected)
 
 
-def test_opencv_threads_do_not_change_the_track():
-    """extract_video runs the tracker with one OpenCV thread: the same track as with more."""
-    import cv2
-
-    from painscope.motion.segment import opencv_threads
-
-    shape = (480, 640)  # reduced by 4: OpenCV's pool would split the larger calls
-    background = np.full(shape, 180.0, dtype=np.float32)
-    frames = [ellipse_frame(150.0 + 6 * i, 200.0 + 2 * i, 60, 25, 10.0 * i, shape=shape,
-                            tail=True, seed=i) for i in range(30)]  # fmt: skip
-    tracks = []
-    before = cv2.getNumThreads()
-    for n in (1, 2):
-        with opencv_threads(n):
-            assert cv2.getNumThreads() == n
-            tracker = MotionTracker(background)
-            for i, image in enumerate(frames):
-                tracker.push(Frame(i, i / 30.0, image))
-            tracks.append(tracker.track())
-        assert cv2.getNumThreads() == before  # restored
-    assert np.array_equal(tracks[0], tracks[1], equal_nan=True)
-
-
 def test_tail_and_soft_shadow_do_not_pull_the_centroid():
     background = np.full((120, 200), 180.0, dtype=np.float32)
     frame = ellipse_frame(100.0, 60.0, 20, 10, 0.0, tail=True).astype(np.float64)

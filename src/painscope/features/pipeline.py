@@ -33,7 +33,6 @@ from painscope.io.pages import release_free_memory
 from painscope.io.prefetch import prefetch
 from painscope.io.video import Frame, file_hash, iter_frames, probe
 from painscope.motion import DESCRIPTOR_COLUMNS, MOTION_VERSION, MotionTracker
-from painscope.motion.segment import opencv_threads
 from painscope.motion.store import save_video_motion
 from painscope.version import __version__
 
@@ -92,7 +91,6 @@ def _prepared(
         yield record, np.stack(images) if raw else compact_clip(images, background, config)
 
 
-@opencv_threads(1)  # the motion tracker's small OpenCV calls (see there)
 def extract_video(
     job: VideoJob,
     config: ExtractConfig,

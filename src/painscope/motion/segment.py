@@ -34,9 +34,7 @@ The largest remaining blob is the mouse.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,27 +49,6 @@ SHADOW_SHARE = 0.35
 FAINT_SHARE = 0.6  # "faint" mouse pixels differ from the floor by less than this x the p75
 TAIL_SHARE = 0.30
 JOIN_PX = 8  # closing diameter in original pixels (at least 3 reduced pixels)
-
-
-@contextlib.contextmanager
-def opencv_threads(n: int) -> Iterator[None]:
-    """OpenCV's own worker threads set to ``n`` inside the block (the previous count after).
-
-    The segmentation's images are small (about 192 px a side) and its one large call, the
-    area reduction of each full frame, is a memory pass: OpenCV's thread pool adds more
-    work in waking and spinning than it saves. Measured on 900 frames of 1280 × 1024
-    (session 11): tracker 0.90 s wall / 0.90 CPU-s with 1 thread, 0.98 s / 1.32 CPU-s with
-    the default 2 (same results: each call's arithmetic does not depend on the threads).
-    Process-wide, as OpenCV's setting is; also usable as a decorator.
-    """
-    import cv2
-
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(n)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
 
 
 def work_step(shape: tuple[int, int], side: int = WORK_SIDE) -> int:
