@@ -137,23 +137,19 @@ class MedianAccumulator:
         self._map_error: BaseException | None = None
         if second is None:
             self._map(dtype, None)
+            self._mapped()  # raise a mapping error here, in the constructor
         else:
-            self._mapper = threading.Thread(target=self._map, args=(dtype, second, True),
-                                            daemon=True)  # fmt: skip
+            self._mapper = threading.Thread(target=self._map, args=(dtype, second), daemon=True)
             self._mapper.start()
 
-    def _map(
-        self, dtype: type[np.unsignedinteger], second: tuple[int, ...] | None, keep: bool = False
-    ) -> None:
-        """Map the counters (and ``second``, the other chunk buffer); ``keep``: an error
-        (no memory) is kept for :meth:`_mapped` to raise in the caller's thread."""
+    def _map(self, dtype: type[np.unsignedinteger], second: tuple[int, ...] | None) -> None:
+        """Map the counters (and ``second``, the other chunk buffer); an error (no memory)
+        is kept for :meth:`_mapped` to raise in the caller's thread."""
         try:
             self._counts = pages.zeros((self.n_pixels, 256), dtype)  # (P, 256), see io/pages.py
             if second is not None:
                 self._buffers.append(pages.zeros(second, np.uint8))
         except BaseException as err:
-            if not keep:
-                raise
             self._map_error = err
 
     def _mapped(self) -> None:

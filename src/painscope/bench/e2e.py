@@ -2,10 +2,11 @@
 
 Rows (same video, same machine, one run): a pure gray decode pass and the background pass
 (decode + exact median) with numba loaded, each the median of 3 interleaved passes; the
-first background pass of the process apart (it pays numba's one-off cache load); the whole extraction of a project of ``n_videos`` copies of the
-video with the tiny backbone and with a real one (swin3d_t, random weights, CPU), each with
-1 and N workers (and on a local Ray cluster with ``ray=True``). Each extraction runs in a
-fresh Python process so its CPU seconds (self + children) and peak RSS are its own.
+first background pass of the process apart (it pays numba's one-off cache load); the
+whole extraction of a project of ``n_videos`` copies of the video with the tiny backbone
+and with a real one (swin3d_t, random weights, CPU), each with 1 and N workers (and on a
+local Ray cluster with ``ray=True``). Each extraction runs in a fresh Python process so its
+CPU seconds (self + children) and peak RSS are its own.
 """
 
 from __future__ import annotations

@@ -84,11 +84,12 @@ _FRESH = """
 import json, sys
 from pathlib import Path
 import numpy as np
-from painscope.background import kernels, median
+from painscope.background import kernels
 from painscope.bench.median import background_pass
+from painscope.io import pages
 kernels.warm_up(np.uint16)  # numba's cache load is not timed
-if sys.argv[2] == "numpy":  # the allocation before io/pages.py
-    median.pages = type("NumpyPages", (), {"zeros": staticmethod(np.zeros)})
+if sys.argv[2] == "numpy":  # the allocation before io/pages.py (this process only)
+    pages.zeros = np.zeros
 n, wall, cpu, _ = background_pass(Path(sys.argv[1]), {})
 print(json.dumps([wall, cpu]))
 """
