@@ -56,27 +56,30 @@ def local_ray():
     with status 1 — a stray SIGTERM to the group once ended a CI run mid-suite with no
     report. Skipped where Ray's local processes cannot start.
     """
-    import os
-
     ray = pytest.importorskip("ray")
-    head = _start_ray_head(num_cpus=2)
-    if isinstance(head, str):
-        pytest.skip(f"a local Ray cluster cannot start here: {head}")
-    process, address = head
-    try:
-        ray.init(address=address, log_to_driver=False)
-    except Exception as err:
+    with pytest.MonkeyPatch.context() as env:
+        # No token authentication on this private loopback cluster (Ray 2.60 turns it on
+        # for `ray start`; the head and this driver would then need the same token).
+        env.setenv("RAY_AUTH_MODE", "disabled")
+        head = _start_ray_head(num_cpus=2)
+        if isinstance(head, str):
+            pytest.skip(f"a local Ray cluster cannot start here: {head}")
+        process, address = head
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except Exception as err:
+            _stop_ray_head(process)
+            pytest.skip(f"cannot join the local Ray cluster at {address}: {err}")
+        yield ray
+        ray.shutdown()
         _stop_ray_head(process)
-        pytest.skip(f"cannot join the local Ray cluster at {address}: {err}")
-    yield ray
-    ray.shutdown()
-    _stop_ray_head(process)
-    os.environ.pop("RAY_AUTH_MODE", None)
 
 
 def _start_ray_head(num_cpus: int, timeout_s: float = 60.0):
-    """``(process, "HOST:PORT")`` of a running ``ray start --head --block``, or why not."""
-    import os
+    """``(process, "HOST:PORT")`` of a running ``ray start --head --block``, or why not.
+
+    The head inherits this process's environment (the fixture's ``RAY_AUTH_MODE``).
+    """
     import socket
     import subprocess
     import sys
@@ -97,27 +100,22 @@ def _start_ray_head(num_cpus: int, timeout_s: float = 60.0):
         f"--num-cpus={num_cpus}", "--num-gpus=0", "--include-dashboard=false",
         f"--port={port}",
     ]  # fmt: skip
-    # No token authentication on this private loopback test cluster (Ray >= 2.5x turns
-    # it on for `ray start` by default; a driver must then find the same token).
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (the head writes to it while it runs)
-    process = subprocess.Popen(
-        command,
-        start_new_session=True,
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=log,  # a file, not a pipe: a full pipe would block the head
-    )
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            return f"ray start exited with {process.returncode}: {log.read()[-500:]!r}"
-        try:
-            with socket.create_connection((host, port), timeout=1):
-                return process, f"{host}:{port}"
-        except OSError:
-            time.sleep(0.2)
+    # The head's log goes to a file, not a pipe (a full pipe would block the head); the
+    # head keeps its own descriptor, so ours is closed once the wait is over.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                log.seek(0)
+                return f"ray start exited with {process.returncode}: {log.read()[-500:]!r}"
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    return process, f"{host}:{port}"
+            except OSError:
+                time.sleep(0.2)
     _stop_ray_head(process)
     return f"ray start did not listen on port {port} within {timeout_s:.0f} s"
 
