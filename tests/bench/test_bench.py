@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from painscope.bench.levers import (
@@ -41,3 +42,16 @@ def test_classifier_step_is_timed():
         seq_len=32, batch_size=1, device=torch.device("cpu"), repeats=1, d_model=64
     )
     assert row["unit"] == "s/step" and row["value"] > 0
+
+
+def test_micro_batch_bench_times_both_ways_on_the_same_weights():
+    from painscope.bench.micro_batch import bench_micro_batch, markdown
+
+    (row,) = bench_micro_batch([("tiny", 4)], batch=2, repeats=1)
+    assert row["bench"] == "micro-batch" and row["device"] == "cpu"
+    assert row["cpu_ms_per_clip_whole"] > 0 and row["cpu_ms_per_clip_single"] > 0
+    assert row["value"] == pytest.approx(
+        row["cpu_ms_per_clip_whole"] / row["cpu_ms_per_clip_single"]
+    )
+    assert row["max_abs_token_difference"] < 1e-2  # float rounding only
+    assert "tiny T4 224² batch 2" in markdown([row])

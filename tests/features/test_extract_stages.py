@@ -301,3 +301,19 @@ def test_lock_of_a_zombie_worker_is_stale(tmp_path):
         assert not lock_is_stale(lock, max_age_s=3600)  # a live holder keeps it
     finally:
         os.waitpid(pid, 0)
+
+
+def test_a_cpu_extractor_runs_one_clip_per_pass_and_gives_the_whole_batchs_tokens(tiny_config):
+    extractor = Extractor(dataclasses.replace(tiny_config, device="cpu"))
+    assert extractor.micro_batch == 1  # CPU default: caches hold one clip's activations
+    clips = np.random.default_rng(1).random((3, 1, 4, 32, 32), dtype=np.float32)
+    tokens, response = extractor.run_batch(clips)
+    extractor.micro_batch = 0  # the whole batch in one pass
+    whole_tokens, whole_response = extractor.run_batch(clips)
+    assert tokens.shape == whole_tokens.shape and tokens.dtype == np.float16
+    assert response.shape == whole_response.shape == tokens.shape[:3]
+    np.testing.assert_allclose(tokens, whole_tokens, atol=1e-3)
+    np.testing.assert_allclose(response, whole_response, rtol=1e-4, atol=1e-5)
+    # one clip alone gives what it gives inside a batch, bit for bit
+    extractor.micro_batch = 1
+    np.testing.assert_array_equal(extractor.run_batch(clips[1:2])[0], tokens[1:2])

@@ -13,7 +13,10 @@ from rich.table import Table
 from painscope.cli import app, console, user_errors
 from painscope.cli_text import safe
 
-JOBS = ("decode", "background", "memory", "backbone", "levers", "end-to-end", "train", "median")
+JOBS = (
+    "decode", "background", "memory", "backbone", "levers", "end-to-end", "train", "median",
+    "micro-batch",
+)  # fmt: skip
 E2E = "e2e"  # on its own: `painscope bench e2e` (not part of the default set)
 
 
@@ -28,6 +31,9 @@ def bench_command(
         "swin3d_t:16,swin3d_b:32", help="Backbone:frames pairs for the lever ablation."
     ),
     compile: bool = typer.Option(False, help="Also time torch.compile levers (slow to start)."),
+    micro_variants: str = typer.Option(
+        "tiny:32,swin3d_t:16", help="micro-batch: backbone:frames pairs, 8-clip batches."
+    ),
     train_seq_len: int = typer.Option(9800, help="Tokens per video for the classifier step."),
     train_batch: int = typer.Option(16, help="Videos per classifier step (paper: 16)."),
     repeats: int = typer.Option(3, help="Timed repeats per measurement (median reported)."),
@@ -129,6 +135,17 @@ def bench_command(
             median_rows = bench_median(video, repeats=repeats, say=console.print)
             console.print(markdown(median_rows), soft_wrap=True)
             rows += median_rows
+        if "micro-batch" in jobs:
+            from painscope.bench.micro_batch import bench_micro_batch
+            from painscope.bench.micro_batch import markdown as micro_markdown
+
+            pairs = []
+            for item in micro_variants.split(","):
+                name, _, frames = item.strip().partition(":")
+                pairs.append((name, int(frames or frames_per_clip)))
+            micro_rows = bench_micro_batch(pairs, repeats=repeats, device=str(dev))
+            console.print(micro_markdown(micro_rows), soft_wrap=True)
+            rows += micro_rows
         if "train" in jobs:
             rows += bench_train_step(
                 seq_len=train_seq_len, batch_size=train_batch, device=dev, repeats=repeats

@@ -129,10 +129,23 @@ def prepare_for_backbone(
     return backbone_input(compact, weights, config.normalize)[0]
 
 
-class Extractor:
-    """A loaded backbone plus the settings it was built for (implements :class:`Backbone`)."""
+# Clips per forward pass on a CPU. A batch of 8 clips costs 1.3× (swin3d_t T16) to 1.6×
+# (tiny T32) the CPU time of the same clips one at a time, because one clip's activations
+# stay in the caches (`painscope bench micro-batch`, BENCHMARKS.md). On a GPU the whole
+# batch goes at once.
+CPU_MICRO_BATCH = 1
 
-    def __init__(self, config: ExtractConfig) -> None:
+
+class Extractor:
+    """A loaded backbone plus the settings it was built for (implements :class:`Backbone`).
+
+    ``micro_batch``: clips per forward pass; default :data:`CPU_MICRO_BATCH` on a CPU and
+    the whole batch on a GPU (``0`` = always the whole batch). Each clip's tokens do not
+    depend on the other clips of its batch, up to float rounding; with micro-batches of 1
+    they are the same bit for bit however the clips were batched.
+    """
+
+    def __init__(self, config: ExtractConfig, *, micro_batch: int | None = None) -> None:
         self.config = config
         self.key = config_hash(config)
         self.device = resolve_device(config.device, setting="extract.device")
@@ -145,6 +158,9 @@ class Extractor:
             cast_bf16=self.cast_bf16,
             compile=config.compile,
         )
+        if micro_batch is None:
+            micro_batch = CPU_MICRO_BATCH if self.device.type == "cpu" else 0
+        self.micro_batch = micro_batch
         self.device_label = str(self.device)
         self.precision_label = str(self.dtype).removeprefix("torch.") + (
             " (weights cast)" if self.cast_bf16 else ""
@@ -163,7 +179,17 @@ class Extractor:
         if x.dtype == torch.uint8:  # preprocessing on the device
             bg = None if background is None else torch.as_tensor(background).to(self.device)
             x = device_clips(x, bg, self.config)  # (B, C, T, h, w)
-        x = backbone_input(x, self.weights, self.config.normalize)  # (B, 3, T, h, w)
+        step = self.micro_batch or len(x)
+        parts = [self._forward(x[i : i + step]) for i in range(0, len(x), step)]
+        return (
+            np.concatenate([t for t, _ in parts]),
+            np.concatenate([r for _, r in parts]),
+        )
+
+    def _forward(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """(b, C, T, h, w) compact clips on the device → tokens (b, h', w', D) float16,
+        response (b, h', w') float32, on the host."""
+        x = backbone_input(x, self.weights, self.config.normalize)  # (b, 3, T, h, w)
         if self.cast_bf16:
             x = x.to(self.dtype)
         autocast = self.dtype != torch.float32 and not self.cast_bf16
